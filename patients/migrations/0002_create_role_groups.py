@@ -1,0 +1,25 @@
+"""The three role groups. The manager is not a group: staff users with the Django admin."""
+
+from django.db import migrations
+
+ROLE_GROUPS = ("physiotherapist", "front_desk", "patient")
+
+
+def create_groups(apps, schema_editor):
+    Group = apps.get_model("auth", "Group")
+    for name in ROLE_GROUPS:
+        Group.objects.get_or_create(name=name)
+
+
+def remove_groups(apps, schema_editor):
+    Group = apps.get_model("auth", "Group")
+    Group.objects.filter(name__in=ROLE_GROUPS).delete()
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("auth", "0012_alter_user_first_name_max_length"),
+        ("patients", "0001_patients_and_practitioners"),
+    ]
+
+    operations = [migrations.RunPython(create_groups, remove_groups)]

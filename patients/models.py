@@ -1,0 +1,198 @@
+import uuid
+
+import pghistory
+from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex, OpClass
+from django.contrib.postgres.search import TrigramWordSimilarity
+from django.db import models
+from django.db.models import F, Func, Q, Value
+from django.db.models.functions import Concat, Lower
+from django.utils import timezone
+
+from patients.search import parse_date, phone_digits
+from revere import roles
+
+
+class Practitioner(models.Model):
+    """A physiotherapist's clinic profile, one-to-one with their staff login."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="practitioner"
+    )
+    display_name = models.CharField(max_length=120)
+    registration_number = models.CharField(
+        max_length=40, unique=True, help_text="Professional college registration number."
+    )
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["display_name"]
+
+    def __str__(self):
+        return self.display_name
+
+
+# pg_trgm's own word-similarity threshold (0.6) misses a single transposed letter in a short
+# name ("Jonhson" scores 0.33 against "Johnson"); 0.3 is its plain-similarity default.
+NAME_SIMILARITY_THRESHOLD = 0.3
+
+
+class PatientQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(archived_at__isnull=True)
+
+    def archived(self):
+        return self.filter(archived_at__isnull=False)
+
+    def visible_to(self, user):
+        """The patients ``user`` may open: every active record for clinic staff, their own for a
+        portal user, nothing for anyone else. Archived records are left out (see ``archived``)."""
+        if roles.is_clinic_staff(user):
+            return self.active()
+        if roles.is_patient_user(user):
+            return self.active().filter(user=user)
+        return self.none()
+
+    def search(self, text: str):
+        """One search box across name, phone, email and date of birth.
+
+        Names match on a substring or on trigram word similarity (so "Jonhson" finds Johnson);
+        a query with enough digits matches the phone ignoring punctuation; an ISO or d/m/y date
+        matches the date of birth exactly. Best name matches come first.
+        """
+        text = " ".join(text.split()).lower()
+        if not text:
+            return self
+        qs = self.annotate(name_rank=TrigramWordSimilarity(text, "search_name"))
+        condition = (
+            Q(search_name__icontains=text)
+            | Q(name_rank__gte=NAME_SIMILARITY_THRESHOLD)
+            | Q(email__icontains=text)
+        )
+        digits = phone_digits(text)
+        if len(digits) >= 3 and len(digits) >= len(text.replace(" ", "")) - 4:
+            condition |= Q(phone_digits__contains=digits)
+        birth_date = parse_date(text)
+        if birth_date is not None:
+            condition |= Q(date_of_birth=birth_date)
+        return qs.filter(condition).order_by("-name_rank", "last_name", "first_name", "pk")
+
+
+class ReferralSource(models.TextChoices):
+    SELF = "self", "Self-referred"
+    PHYSICIAN = "physician", "Physician"
+    OTHER_PRACTITIONER = "practitioner", "Other health practitioner"
+    PATIENT = "patient", "Another patient"
+    WEB = "web", "Website or search"
+    INSURER = "insurer", "Insurer or employer"
+    OTHER = "other", "Other"
+
+
+@pghistory.track(exclude=["updated_at"])
+class Patient(models.Model):
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    first_name = models.CharField(max_length=80)
+    last_name = models.CharField(max_length=80)
+    preferred_name = models.CharField(max_length=80, blank=True)
+    date_of_birth = models.DateField(null=True, blank=True)
+    phone = models.CharField(max_length=32, blank=True)
+    # Derived by the database, so search ignores punctuation and letter case.
+    phone_digits = models.GeneratedField(
+        expression=Func(
+            F("phone"), Value("[^0-9]"), Value(""), Value("g"), function="regexp_replace"
+        ),
+        output_field=models.CharField(max_length=32),
+        db_persist=True,
+    )
+    search_name = models.GeneratedField(
+        expression=Lower(Concat(F("first_name"), Value(" "), F("last_name"))),
+        output_field=models.CharField(max_length=161),
+        db_persist=True,
+    )
+    email = models.EmailField(blank=True)
+    address = models.TextField(blank=True)
+    emergency_contact_name = models.CharField(max_length=120, blank=True)
+    emergency_contact_phone = models.CharField(max_length=32, blank=True)
+    emergency_contact_relationship = models.CharField(max_length=60, blank=True)
+    referral_source = models.CharField(max_length=20, choices=ReferralSource.choices, blank=True)
+    referral_note = models.CharField(
+        max_length=200, blank=True, help_text="Who referred the patient, if known."
+    )
+    consent_iastr_at = models.DateTimeField(null=True, blank=True)
+    consent_iastr_recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="patient",
+        help_text="Portal login, if the patient has one.",
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+    archived_at = models.DateTimeField(null=True, blank=True)
+    archived_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    objects = PatientQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["last_name", "first_name", "pk"]
+        indexes = [
+            GinIndex(OpClass(F("search_name"), name="gin_trgm_ops"), name="patient_name_trgm"),
+            GinIndex(OpClass(F("phone_digits"), name="gin_trgm_ops"), name="patient_phone_trgm"),
+            models.Index(fields=["date_of_birth"], name="patient_dob_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(first_name="") & ~Q(last_name=""), name="patient_names_required"
+            ),
+            models.CheckConstraint(
+                condition=Q(consent_iastr_at__isnull=True)
+                | Q(consent_iastr_recorded_by__isnull=False),
+                name="patient_consent_has_recorder",
+            ),
+        ]
+
+    def __str__(self):
+        return self.full_name
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
+
+    @property
+    def has_iastr_consent(self) -> bool:
+        return self.consent_iastr_at is not None
+
+    def age_on(self, day) -> int | None:
+        if self.date_of_birth is None:
+            return None
+        dob = self.date_of_birth
+        return day.year - dob.year - ((day.month, day.day) < (dob.month, dob.day))
+
+    @property
+    def age(self) -> int | None:
+        return self.age_on(timezone.localdate())

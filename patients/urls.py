@@ -1,0 +1,15 @@
+from django.urls import path
+
+from patients import views
+
+app_name = "patients"
+
+urlpatterns = [
+    path("", views.patient_list, name="list"),
+    path("new/", views.patient_create, name="create"),
+    path("archived/", views.archived_list, name="archived"),
+    path("<uuid:patient_uuid>/", views.patient_detail, name="detail"),
+    path("<uuid:patient_uuid>/edit/", views.patient_edit, name="edit"),
+    path("<uuid:patient_uuid>/archive/", views.patient_archive, name="archive"),
+    path("<uuid:patient_uuid>/restore/", views.patient_restore, name="restore"),
+]

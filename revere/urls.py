@@ -1,0 +1,23 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from revere import forms, views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(
+            authentication_form=forms.LoginForm, redirect_authenticated_user=True
+        ),
+        name="login",
+    ),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("patients/", include("patients.urls")),
+    path("portal/", include("treatments.portal_urls")),
+    path("admin/", admin.site.urls),
+]
+
+admin.site.site_header = "Revere clinic administration"
+admin.site.site_title = "Revere admin"

@@ -1,0 +1,16 @@
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+
+from revere import roles
+
+
+@login_required
+def home(request):
+    """Send each role to its own start page."""
+    user = request.user
+    if roles.is_clinic_staff(user):
+        return redirect("patients:list")
+    if roles.is_patient_user(user):
+        return redirect("portal:home")
+    # Signed in but without a role yet (an account the manager has not finished setting up).
+    return render(request, "no_role.html", status=403)

@@ -1,0 +1,9 @@
+"""WSGI entry point: `gunicorn revere.wsgi`."""
+
+import os
+
+from django.core.wsgi import get_wsgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "revere.settings")
+
+application = get_wsgi_application()

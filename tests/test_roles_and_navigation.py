@@ -1,0 +1,159 @@
+"""Sign-in, each role's home page and navigation, and what anonymous visitors meet."""
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from tests.factories import PASSWORD, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_role_groups_exist_from_the_data_migration():
+    from django.contrib.auth.models import Group
+
+    assert set(Group.objects.values_list("name", flat=True)) >= {
+        "physiotherapist",
+        "front_desk",
+        "patient",
+    }
+
+
+def test_login_page_is_served_in_the_app_look(client):
+    response = client.get("/accounts/login/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Log in to" in html
+    assert 'for="id_username"' in html and 'for="id_password"' in html
+    assert "vendor/bootstrap/bootstrap.min.css" in html
+    assert "cdn" not in html.lower()
+
+
+def test_wrong_password_gives_a_clear_error_and_keeps_the_username(client, physio):
+    response = client.post("/accounts/login/", {"username": "physio", "password": "nope"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "do not match an account" in html
+    assert 'value="physio"' in html
+
+
+@pytest.mark.parametrize(
+    "user_fixture, home",
+    [
+        ("physio", "/patients/"),
+        ("front_desk", "/patients/"),
+        ("manager", "/patients/"),
+    ],
+)
+def test_each_staff_role_lands_on_the_patient_list(client, request, user_fixture, home):
+    user = request.getfixturevalue(user_fixture)
+    response = client.post(
+        "/accounts/login/", {"username": user.username, "password": PASSWORD}, follow=True
+    )
+    assert response.redirect_chain[-1][0] == home
+    assert response.templates[0].name == "patients/patient_list.html"
+
+
+def test_patient_lands_on_their_portal_page(client, patient_user, own_patient):
+    response = client.post(
+        "/accounts/login/", {"username": "patient", "password": PASSWORD}, follow=True
+    )
+    assert response.redirect_chain[-1][0] == "/portal/"
+    html = response.content.decode()
+    assert "Hello, Olive" in html
+    assert "plan will appear here" in html
+
+
+def test_navigation_follows_the_role(
+    physio_client, front_desk_client, manager_client, patient_client
+):
+    physio_nav = physio_client.get("/patients/").content.decode()
+    assert "Register patient" in physio_nav and "Physiotherapist" in physio_nav
+    assert "Clinic admin" not in physio_nav
+
+    desk_nav = front_desk_client.get("/patients/").content.decode()
+    assert "Register patient" in desk_nav and "Front desk" in desk_nav
+    assert "Clinic admin" not in desk_nav
+
+    manager_nav = manager_client.get("/patients/").content.decode()
+    assert "Clinic admin" in manager_nav and "Archived patients" in manager_nav
+
+    portal_nav = patient_client.get("/portal/").content.decode()
+    assert "My plan" in portal_nav
+    assert "Register patient" not in portal_nav and "Patients</a>" not in portal_nav
+
+
+def test_clinic_name_shows_in_the_navigation(physio_client, settings):
+    settings.CLINIC_NAME = "Harbourside IASTR Clinic"
+    assert "Harbourside IASTR Clinic" in physio_client.get("/patients/").content.decode()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/",
+        "/patients/",
+        "/patients/new/",
+        "/patients/archived/",
+        "/portal/",
+        "/patients/00000000-0000-4000-8000-000000000001/",
+    ],
+)
+def test_anonymous_visitors_are_sent_to_login(client, url):
+    response = client.get(url)
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/?next=")
+
+
+def test_user_without_a_role_is_told_so(client):
+    UserFactory(username="nobody")
+    client.login(username="nobody", password=PASSWORD)
+    response = client.get("/", follow=True)
+    assert response.status_code == 403
+    assert "not set up yet" in response.content.decode()
+    assert client.get("/patients/").status_code == 404
+
+
+def test_logout_ends_the_session(physio_client):
+    response = physio_client.post("/accounts/logout/")
+    assert response.status_code == 302
+    assert physio_client.get("/patients/").status_code == 302
+
+
+def test_password_reset_mails_a_link_that_sets_a_new_password(client, front_desk):
+    response = client.post("/accounts/password_reset/", {"email": front_desk.email})
+    assert response.status_code == 302
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.to == [front_desk.email]
+    link = next(line for line in message.body.splitlines() if "/accounts/reset/" in line)
+    path = link.split("testserver", 1)[1].strip()
+
+    form_page = client.get(path, follow=True)
+    assert "Choose a new password" in form_page.content.decode()
+    new_password = "a-fresh-Password-2026"
+    done = client.post(
+        form_page.redirect_chain[-1][0],
+        {"new_password1": new_password, "new_password2": new_password},
+        follow=True,
+    )
+    assert "Your password is changed" in done.content.decode()
+    assert client.login(username="desk", password=new_password)
+
+    # The link works once.
+    client.logout()
+    again = client.get(path, follow=True)
+    assert "This link no longer works" in again.content.decode()
+
+
+def test_password_reset_for_an_unknown_address_sends_nothing_and_reveals_nothing(client):
+    response = client.post("/accounts/password_reset/", {"email": "nobody@example.com"})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("password_reset_done")
+    assert mail.outbox == []
+
+
+def test_unknown_page_is_a_friendly_404(physio_client):
+    response = physio_client.get("/no-such-page/")
+    assert response.status_code == 404
+    assert "Page not found" in response.content.decode()

@@ -1,0 +1,1 @@
+"""The clinical domain: visits, screening, IASTR sessions and home programs (built next)."""
