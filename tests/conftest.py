@@ -5,6 +5,7 @@ from django.test import Client
 
 from revere import roles
 from tests.factories import PASSWORD, PatientFactory, PractitionerFactory, UserFactory
+from tests.support import reload_reference_data
 
 
 @pytest.fixture
@@ -68,3 +69,9 @@ def patient_client(patient_user, own_patient):
 def _fast_password_hashing(settings):
     # PBKDF2's deliberate slowness is for real passwords; the suite only needs a working hash.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        reload_reference_data()

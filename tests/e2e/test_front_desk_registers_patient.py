@@ -10,7 +10,7 @@ from patients.models import Patient
 from revere import roles
 from tests.factories import PASSWORD, PatientFactory, UserFactory
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_front_desk_registers_a_patient_and_finds_them(page):

@@ -1,0 +1,19 @@
+"""Helpers shared by the test modules and the conftest files."""
+
+import importlib
+
+from django.apps import apps
+
+
+def reload_reference_data():
+    """Run the data migrations' loaders again (they are idempotent).
+
+    The role groups and the clinical catalogues come from data migrations. A browser test runs in
+    real transactions and the database is flushed after it, so the rows are gone for whatever runs
+    next: the next browser test, or the next run with --reuse-db.
+    """
+    for module, function in (
+        ("patients.migrations.0002_create_role_groups", "create_groups"),
+        ("treatments.migrations.0002_load_clinical_reference_data", "load"),
+    ):
+        getattr(importlib.import_module(module), function)(apps, None)

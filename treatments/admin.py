@@ -1,0 +1,71 @@
+"""The clinic's catalogues, edited by the manager. Clinical records are not edited here: they
+change only through the visit steps, and a signed visit not at all."""
+
+from django.contrib import admin
+
+from treatments.models import (
+    BloodPressurePolicy,
+    BodyRegion,
+    Condition,
+    Contraindication,
+    Instrument,
+    OutcomeMeasure,
+    StrokeTechnique,
+)
+
+
+@admin.register(Instrument)
+class InstrumentAdmin(admin.ModelAdmin):
+    list_display = ["name", "maker", "material", "edge", "active"]
+    list_filter = ["active", "maker"]
+    search_fields = ["name", "maker"]
+    filter_horizontal = ["regions"]
+
+
+@admin.register(Contraindication)
+class ContraindicationAdmin(admin.ModelAdmin):
+    list_display = ["label", "code", "severity", "scope", "active", "position"]
+    list_filter = ["severity", "scope", "active"]
+    search_fields = ["label", "code"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # The code is what past screenings refer to; it stays as it was created.
+        return ["code"] if obj else []
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # deactivate instead: past screenings refer to it
+
+
+@admin.register(BloodPressurePolicy)
+class BloodPressurePolicyAdmin(admin.ModelAdmin):
+    list_display = ["__str__"]
+
+    def has_add_permission(self, request):
+        return not BloodPressurePolicy.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(StrokeTechnique)
+class StrokeTechniqueAdmin(admin.ModelAdmin):
+    list_display = ["label", "code", "definition", "position"]
+
+
+@admin.register(BodyRegion)
+class BodyRegionAdmin(admin.ModelAdmin):
+    list_display = ["label", "code", "sided", "position"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(OutcomeMeasure)
+class OutcomeMeasureAdmin(admin.ModelAdmin):
+    list_display = ["code", "label", "min_value", "max_value", "better", "mcid"]
+
+
+@admin.register(Condition)
+class ConditionAdmin(admin.ModelAdmin):
+    list_display = ["label", "code"]
+    filter_horizontal = ["regions", "measures"]

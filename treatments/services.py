@@ -1,0 +1,436 @@
+"""Every write to a visit goes through these functions: they enforce the clinical rules (DESIGN.md,
+"Clinical rules") and give the message the user sees. The database enforces the same rules again
+(treatments/triggers.py), so a crafted request or raw SQL meets the same refusal.
+"""
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import DatabaseError, IntegrityError, transaction
+from django.utils import timezone
+
+from treatments.models import (
+    Addendum,
+    AdhesionSite,
+    Application,
+    Assessment,
+    BloodPressurePolicy,
+    Contraindication,
+    OutcomeMeasure,
+    OutcomeScore,
+    Screening,
+    ScreeningFinding,
+    ScreeningResult,
+    Severity,
+    Side,
+    TreatmentSession,
+    Visit,
+    VisitStatus,
+    VisitStep,
+)
+
+# Messages for the SQLSTATEs raised by treatments/triggers.py.
+TRIGGER_MESSAGES = {
+    "RV001": "This visit is signed: its record is read-only. Add an addendum instead.",
+    "RV002": "IASTR cannot be recorded before the screening is completed in this visit.",
+    "RV003": "IASTR is refused for this visit: the screening found an absolute contraindication.",
+    "RV004": "IASTR is refused at this region and side: the screening found an absolute "
+    "contraindication there.",
+    "RV005": "Write and acknowledge the precaution on the screening step before treating.",
+    "RV006": "The side does not fit the region: limbs are left, right or both; the neck and "
+    "back are midline.",
+}
+
+
+def _num(value) -> str:
+    """0.0 -> '0', 2.5 -> '2.5': how clinicians write scale bounds."""
+    return f"{value.normalize():f}"
+
+
+class VisitSigned(ValidationError):
+    def __init__(self):
+        super().__init__(TRIGGER_MESSAGES["RV001"], code="signed")
+
+
+def _database_refusal(exc: DatabaseError) -> str | None:
+    code = getattr(exc.__cause__, "pgcode", None)
+    return TRIGGER_MESSAGES.get(code)
+
+
+def _ensure_draft(visit: Visit) -> None:
+    # Read the status from the database under a row lock, so a visit signed in another tab
+    # meanwhile is seen as signed.
+    status = Visit.objects.select_for_update().values_list("status", flat=True).get(pk=visit.pk)
+    if status == VisitStatus.SIGNED:
+        raise VisitSigned()
+
+
+def _advance(visit: Visit, step: str) -> None:
+    order = list(VisitStep.values)
+    if order.index(step) > order.index(visit.current_step):
+        visit.current_step = step
+        visit.save(update_fields=["current_step"])
+
+
+# --- Starting a visit and the assessment ------------------------------------------------------
+
+ASSESSMENT_FIELDS = (
+    "condition",
+    "complaint",
+    "onset",
+    "mechanism",
+    "duration",
+    "aggravating_factors",
+    "easing_factors",
+    "previous_treatment",
+    "surgery_history",
+    "findings",
+    "goals",
+    "plan",
+)
+
+
+@transaction.atomic
+def visit_start(*, patient, practitioner, appointment=None) -> Visit:
+    """Open a draft visit, or resume the practitioner's open draft for this patient.
+
+    A follow-up starts from the patient's last assessment (fields and adhesion sites copied) so the
+    physiotherapist updates it instead of typing it again.
+    """
+    existing = (
+        Visit.objects.filter(patient=patient, practitioner=practitioner, status=VisitStatus.DRAFT)
+        .order_by("-created_at")
+        .first()
+    )
+    if existing is not None:
+        return existing
+    visit = Visit.objects.create(patient=patient, practitioner=practitioner)
+    previous = (
+        Assessment.objects.filter(visit__patient=patient)
+        .exclude(visit=visit)
+        .order_by("-visit__date", "-visit__created_at")
+        .prefetch_related("sites")
+        .first()
+    )
+    assessment = Assessment(visit=visit)
+    if previous is not None:
+        for name in ASSESSMENT_FIELDS:
+            setattr(assessment, name, getattr(previous, name))
+    assessment.save()
+    if previous is not None:
+        AdhesionSite.objects.bulk_create(
+            AdhesionSite(assessment=assessment, region=s.region, side=s.side, note=s.note)
+            for s in previous.sites.all()
+        )
+    return visit
+
+
+def _check_side(region, side) -> None:
+    if region is not None and side not in region.allowed_sides():
+        allowed = ", ".join(Side(s).label.lower() for s in region.allowed_sides())
+        raise ValidationError(f"{region.label} is recorded with side: {allowed}.", code="side")
+
+
+def score_range_message(measure: OutcomeMeasure) -> str:
+    return f"{measure.code} is scored from {_num(measure.min_value)} to {_num(measure.max_value)}."
+
+
+def score_check(measure: OutcomeMeasure, value: Decimal) -> None:
+    if not measure.min_value <= value <= measure.max_value:
+        raise ValidationError(score_range_message(measure), code="out_of_range")
+
+
+@transaction.atomic
+def assessment_save(
+    *, visit: Visit, fields: dict, sites: list[dict], scores: dict, advance: bool = False
+) -> Assessment:
+    """Save step 1 (a draft may be incomplete). ``sites`` replaces the adhesion sites;
+    ``scores`` maps OutcomeMeasure to a value (None removes the score)."""
+    _ensure_draft(visit)
+    assessment = visit.assessment
+    for name, value in fields.items():
+        if name not in ASSESSMENT_FIELDS:
+            raise TypeError(f"Not an assessment field: {name}")
+        setattr(assessment, name, value)
+    assessment.full_clean()
+    assessment.save()
+    for site in sites:
+        _check_side(site["region"], site["side"])
+    assessment.sites.all().delete()
+    AdhesionSite.objects.bulk_create(AdhesionSite(assessment=assessment, **site) for site in sites)
+    for measure, value in scores.items():
+        if value is None:
+            OutcomeScore.objects.filter(visit=visit, measure=measure).delete()
+            continue
+        score_check(measure, value)
+        OutcomeScore.objects.update_or_create(
+            visit=visit, measure=measure, defaults={"value": value}
+        )
+    if advance:
+        _advance(visit, VisitStep.SCREENING)
+    return assessment
+
+
+# --- Screening --------------------------------------------------------------------------------
+
+
+@dataclass
+class FindingInput:
+    contraindication: Contraindication
+    region: object = None
+    side: str = ""
+    note: str = ""
+
+
+@dataclass
+class Evaluation:
+    result: str
+    reasons: list[str] = field(default_factory=list)
+    # (region code, side) pairs where IASTR is refused by an absolute local finding
+    refused_sites: list[tuple[str, str]] = field(default_factory=list)
+
+
+def screening_evaluate(
+    *, findings: list[FindingInput], systolic, diastolic, policy: BloodPressurePolicy
+) -> Evaluation:
+    """The screening result from what was found: refused, precautions or clear.
+
+    - absolute systemic finding, or blood pressure at or above the absolute line: refused;
+    - absolute local finding: precautions (IASTR elsewhere only; that region and side refused);
+    - relative finding, or blood pressure at or above the caution line: precautions.
+    """
+    refused, cautions, refused_sites = [], [], []
+    for finding in findings:
+        item = finding.contraindication
+        where = ""
+        if finding.region is not None:
+            where = f" ({finding.region.label}, {Side(finding.side).label.lower()})"
+        if item.severity == Severity.ABSOLUTE and not item.is_local:
+            refused.append(f"{item.label}: absolute contraindication.")
+        elif item.severity == Severity.ABSOLUTE:
+            cautions.append(f"{item.label}{where}: absolute at this site; do not treat it.")
+            refused_sites.append((finding.region.code, finding.side))
+        else:
+            cautions.append(f"{item.label}{where}: relative contraindication.")
+    if systolic is not None or diastolic is not None:
+        sys_, dia = systolic or 0, diastolic or 0
+        reading = f"{systolic or '?'}/{diastolic or '?'}"
+        if sys_ >= policy.absolute_systolic or dia >= policy.absolute_diastolic:
+            refused.append(
+                f"Blood pressure {reading} is at or above the clinic's line of "
+                f"{policy.absolute_systolic}/{policy.absolute_diastolic}: uncontrolled "
+                "hypertension."
+            )
+        elif sys_ >= policy.caution_systolic or dia >= policy.caution_diastolic:
+            cautions.append(
+                f"Blood pressure {reading} is at or above the caution line of "
+                f"{policy.caution_systolic}/{policy.caution_diastolic}."
+            )
+    if refused:
+        return Evaluation(ScreeningResult.REFUSED, refused + cautions, refused_sites)
+    if cautions:
+        return Evaluation(ScreeningResult.PRECAUTIONS, cautions, refused_sites)
+    return Evaluation(ScreeningResult.CLEAR, [], [])
+
+
+@transaction.atomic
+def screening_save(
+    *,
+    visit: Visit,
+    findings: list[FindingInput],
+    systolic,
+    diastolic,
+    precaution: str,
+    acknowledge: bool,
+    complete: bool,
+    by,
+) -> Screening:
+    """Save step 2 and compute its result. ``complete`` marks the screening done (every item
+    was asked); a precaution is acknowledged only when written and only while one is needed."""
+    _ensure_draft(visit)
+    for finding in findings:
+        if finding.contraindication.is_local:
+            if finding.region is None or not finding.side:
+                raise ValidationError(
+                    f"{finding.contraindication.label}: give the region and side.", code="site"
+                )
+            _check_side(finding.region, finding.side)
+        else:
+            finding.region, finding.side = None, ""
+    sites = [(f.contraindication.pk, getattr(f.region, "pk", None), f.side) for f in findings]
+    if len(set(sites)) != len(sites):
+        raise ValidationError("The same finding is listed twice at one site.", code="duplicate")
+    evaluation = screening_evaluate(
+        findings=findings,
+        systolic=systolic,
+        diastolic=diastolic,
+        policy=BloodPressurePolicy.current(),
+    )
+    screening, _ = Screening.objects.get_or_create(visit=visit)
+    screening.systolic, screening.diastolic = systolic, diastolic
+    screening.result = evaluation.result
+    screening.result_reasons = evaluation.reasons
+    screening.precaution = precaution.strip()
+    needs_precaution = evaluation.result == ScreeningResult.PRECAUTIONS
+    if acknowledge and needs_precaution:
+        if not screening.precaution:
+            raise ValidationError(
+                "Write the precaution (e.g. lighter pressure, avoid the site, physician "
+                "clearance) before acknowledging it.",
+                code="precaution",
+            )
+        screening.precaution_acknowledged_at = timezone.now()
+        screening.precaution_acknowledged_by = by
+    else:
+        screening.precaution_acknowledged_at = None
+        screening.precaution_acknowledged_by = None
+    if complete and screening.completed_at is None:
+        screening.completed_at = timezone.now()
+    screening.full_clean()
+    screening.save()
+    screening.findings.all().delete()
+    ScreeningFinding.objects.bulk_create(
+        ScreeningFinding(
+            screening=screening,
+            contraindication=f.contraindication,
+            region=f.region,
+            side=f.side,
+            note=f.note,
+        )
+        for f in findings
+    )
+    # Applications already recorded must still be allowed by the new screening.
+    for application in Application.objects.filter(session__visit=visit).select_related("region"):
+        refusal = application_refusal(screening, application.region, application.side)
+        if refusal:
+            raise ValidationError(
+                f"This screening would refuse an application already recorded "
+                f"({application.region.label}): remove that application first. {refusal}",
+                code="conflict",
+            )
+    if complete:
+        _advance(visit, VisitStep.TREATMENT)
+    return screening
+
+
+def application_refusal(screening: Screening | None, region, side: str) -> str | None:
+    """Why IASTR may not be applied at ``region``/``side`` in this screening's visit, or None."""
+    if screening is None or not screening.is_complete:
+        return TRIGGER_MESSAGES["RV002"]
+    if screening.result == ScreeningResult.REFUSED:
+        return TRIGGER_MESSAGES["RV003"]
+    for finding in screening.findings.all():
+        item = finding.contraindication
+        if (
+            item.is_absolute
+            and item.is_local
+            and finding.region_id == getattr(region, "pk", None)
+            and (side == finding.side or Side.BOTH in (side, finding.side))
+        ):
+            return (
+                f"IASTR is refused at {region.label} ({Side(side).label.lower()}): "
+                f"{item.label.lower()} was found there."
+            )
+    if screening.result == ScreeningResult.PRECAUTIONS and not screening.precaution_acknowledged:
+        return TRIGGER_MESSAGES["RV005"]
+    return None
+
+
+# --- The IASTR session ------------------------------------------------------------------------
+
+SESSION_FIELDS = (
+    "warm_up",
+    "lubricant",
+    "tolerance",
+    "skin_response",
+    "cryotherapy_minutes",
+    "adverse_event_note",
+)
+
+
+@transaction.atomic
+def session_save(*, visit: Visit, fields: dict, advance: bool = False) -> TreatmentSession:
+    _ensure_draft(visit)
+    session, _ = TreatmentSession.objects.get_or_create(visit=visit)
+    for name, value in fields.items():
+        if name not in SESSION_FIELDS:
+            raise TypeError(f"Not a session field: {name}")
+        setattr(session, name, value)
+    session.full_clean()
+    session.save()
+    if advance:
+        _advance(visit, VisitStep.REVIEW)
+    return session
+
+
+def application_add(*, visit: Visit, **fields) -> Application:
+    """Record one IASTR application, or raise ValidationError saying why it is refused."""
+    try:
+        with transaction.atomic():
+            _ensure_draft(visit)
+            screening = (
+                Screening.objects.filter(visit=visit)
+                .prefetch_related("findings__contraindication")
+                .first()
+            )
+            refusal = application_refusal(screening, fields.get("region"), fields.get("side", ""))
+            if refusal:
+                raise ValidationError(refusal, code="refused")
+            _check_side(fields.get("region"), fields.get("side"))
+            session, _ = TreatmentSession.objects.get_or_create(visit=visit)
+            application = Application(session=session, **fields)
+            application.full_clean()
+            application.save()
+            return application
+    except (IntegrityError, DatabaseError) as exc:
+        # The database's own check (a race with a screening change, or a rule the service
+        # missed) has the last word; say it in the same words.
+        message = _database_refusal(exc)
+        if message is None:
+            raise
+        raise ValidationError(message, code="refused") from exc
+
+
+@transaction.atomic
+def application_remove(*, visit: Visit, application: Application) -> None:
+    _ensure_draft(visit)
+    application.delete()
+
+
+# --- Signing and addenda ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def visit_sign(*, visit: Visit, by) -> Visit:
+    """Lock the visit. From here on the database refuses any change to its clinical rows."""
+    _ensure_draft(visit)
+    problems = []
+    assessment = visit.assessment
+    if not assessment.complaint.strip() and assessment.condition_id is None:
+        problems.append("Record the condition or the chief complaint in the assessment.")
+    screening = Screening.objects.filter(visit=visit).first()
+    if screening is None or not screening.is_complete:
+        problems.append("Complete the contraindication screening.")
+    elif screening.result == ScreeningResult.PRECAUTIONS and not screening.precaution_acknowledged:
+        problems.append("Write and acknowledge the precaution on the screening step.")
+    if problems:
+        raise ValidationError(problems, code="incomplete")
+    visit.status = VisitStatus.SIGNED
+    visit.signed_at = timezone.now()
+    visit.signed_by = by
+    visit.current_step = VisitStep.REVIEW
+    visit.save(update_fields=["status", "signed_at", "signed_by", "current_step"])
+    return visit
+
+
+@transaction.atomic
+def addendum_add(*, visit: Visit, text: str, by) -> Addendum:
+    if not visit.is_signed:
+        raise ValidationError(
+            "Addenda are for signed visits; edit the draft instead.", code="draft"
+        )
+    text = text.strip()
+    if not text:
+        raise ValidationError("Write the addendum.", code="empty")
+    return Addendum.objects.create(visit=visit, text=text, author=by)

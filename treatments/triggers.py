@@ -1,0 +1,138 @@
+"""Database triggers (django-pgtrigger) that hold the clinical rules even against raw SQL.
+
+- ``locked_when_visit_signed``: once a visit is signed, its rows cannot be inserted, updated or
+  deleted. The services check first and show a clear message; this is the last line.
+- ``application_screening_rules``: an IASTR application row is refused unless the same visit has a
+  completed screening that allows it (no absolute systemic finding, blood pressure under the
+  clinic's absolute line, no absolute local finding at that region and side, and, with any
+  precaution, a written and acknowledged precaution). It reads the findings and the blood-pressure
+  policy itself, so a crafted INSERT cannot rely on a stale computed result.
+
+The tables are named here in SQL; the migrations that create these triggers are checked by
+`makemigrations --check`, so a renamed table would show up there.
+"""
+
+import pgtrigger
+
+SIGNED_MESSAGE = "This visit is signed: its record is read-only. Add an addendum instead."
+
+VIA_ASSESSMENT = "(SELECT a.visit_id FROM treatments_assessment a WHERE a.id = {row}.assessment_id)"
+VIA_SCREENING = "(SELECT s.visit_id FROM treatments_screening s WHERE s.id = {row}.screening_id)"
+VIA_SESSION = (
+    "(SELECT ts.visit_id FROM treatments_treatmentsession ts WHERE ts.id = {row}.session_id)"
+)
+
+
+def _visit_id(via: str, row: str) -> str:
+    return via.format(row=row) if "{row}" in via else f"{row}.{via}"
+
+
+def locked_when_visit_signed(name: str, via: str) -> pgtrigger.Trigger:
+    """Refuse any write to a row that belongs (or would belong) to a signed visit."""
+    signed = (
+        "EXISTS (SELECT 1 FROM treatments_visit v WHERE v.id = {visit} AND v.status = 'signed')"
+    )
+    func = f"""
+        IF TG_OP IN ('UPDATE', 'DELETE') AND {signed.format(visit=_visit_id(via, "OLD"))} THEN
+            RAISE EXCEPTION '{SIGNED_MESSAGE}' USING ERRCODE = 'RV001';
+        END IF;
+        IF TG_OP IN ('INSERT', 'UPDATE') AND {signed.format(visit=_visit_id(via, "NEW"))} THEN
+            RAISE EXCEPTION '{SIGNED_MESSAGE}' USING ERRCODE = 'RV001';
+        END IF;
+        IF TG_OP = 'DELETE' THEN
+            RETURN OLD;
+        END IF;
+        RETURN NEW;
+    """
+    return pgtrigger.Trigger(
+        name=f"{name}_locked_when_signed",
+        when=pgtrigger.Before,
+        operation=pgtrigger.Insert | pgtrigger.Update | pgtrigger.Delete,
+        func=func,
+    )
+
+
+def side_fits_region(name: str) -> pgtrigger.Trigger:
+    """A sided region (a limb) is recorded left, right or both; a midline one (neck, back) is
+    recorded midline. Rows without a region (systemic findings) are not concerned."""
+    func = """
+        IF NEW.region_id IS NOT NULL AND NOT EXISTS (
+            SELECT 1 FROM treatments_bodyregion r
+            WHERE r.code = NEW.region_id
+              AND ((r.sided AND NEW.side IN ('left', 'right', 'both'))
+                   OR (NOT r.sided AND NEW.side = 'midline')))
+        THEN
+            RAISE EXCEPTION 'The side does not fit the region.' USING ERRCODE = 'RV006';
+        END IF;
+        RETURN NEW;
+    """
+    return pgtrigger.Trigger(
+        name=f"{name}_side_fits_region",
+        when=pgtrigger.Before,
+        operation=pgtrigger.Insert | pgtrigger.Update,
+        func=func,
+    )
+
+
+def application_screening_rules() -> pgtrigger.Trigger:
+    func = """
+        SELECT sc.* INTO s FROM treatments_screening sc
+            JOIN treatments_treatmentsession ts ON ts.visit_id = sc.visit_id
+            WHERE ts.id = NEW.session_id;
+        IF NOT FOUND OR s.completed_at IS NULL THEN
+            RAISE EXCEPTION 'IASTR refused: no completed screening in this visit.'
+                USING ERRCODE = 'RV002';
+        END IF;
+        SELECT p.absolute_systolic, p.absolute_diastolic, p.caution_systolic, p.caution_diastolic
+            INTO abs_sys, abs_dia, cau_sys, cau_dia
+            FROM treatments_bloodpressurepolicy p ORDER BY p.id LIMIT 1;
+        IF NOT FOUND THEN
+            abs_sys := 160; abs_dia := 100; cau_sys := 140; cau_dia := 90;
+        END IF;
+        IF s.result = 'refused'
+            OR s.systolic >= abs_sys OR s.diastolic >= abs_dia
+            OR EXISTS (
+                SELECT 1 FROM treatments_screeningfinding f
+                JOIN treatments_contraindication c ON c.code = f.contraindication_id
+                WHERE f.screening_id = s.id AND c.severity = 'absolute' AND c.scope = 'systemic')
+        THEN
+            RAISE EXCEPTION 'IASTR refused: the screening found an absolute contraindication.'
+                USING ERRCODE = 'RV003';
+        END IF;
+        IF EXISTS (
+            SELECT 1 FROM treatments_screeningfinding f
+            JOIN treatments_contraindication c ON c.code = f.contraindication_id
+            WHERE f.screening_id = s.id AND c.severity = 'absolute' AND c.scope = 'local'
+              AND f.region_id = NEW.region_id
+              AND (f.side = NEW.side OR f.side = 'both' OR NEW.side = 'both'))
+        THEN
+            RAISE EXCEPTION 'IASTR refused at this site: absolute local contraindication.'
+                USING ERRCODE = 'RV004';
+        END IF;
+        IF s.precaution_acknowledged_at IS NULL AND (
+            s.result = 'precautions'
+            OR s.systolic >= cau_sys OR s.diastolic >= cau_dia
+            OR EXISTS (
+                SELECT 1 FROM treatments_screeningfinding f
+                JOIN treatments_contraindication c ON c.code = f.contraindication_id
+                WHERE f.screening_id = s.id
+                  AND (c.severity = 'relative' OR c.scope = 'local')))
+        THEN
+            RAISE EXCEPTION 'IASTR refused: write and acknowledge the precaution first.'
+                USING ERRCODE = 'RV005';
+        END IF;
+        RETURN NEW;
+    """
+    return pgtrigger.Trigger(
+        name="application_screening_rules",
+        when=pgtrigger.Before,
+        operation=pgtrigger.Insert | pgtrigger.Update,
+        declare=[
+            ("s", "treatments_screening%ROWTYPE"),
+            ("abs_sys", "integer"),
+            ("abs_dia", "integer"),
+            ("cau_sys", "integer"),
+            ("cau_dia", "integer"),
+        ],
+        func=func,
+    )
