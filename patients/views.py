@@ -7,8 +7,8 @@ from django.views.decorators.http import require_POST
 from patients import services
 from patients.forms import PatientForm, PatientSearchForm
 from patients.models import Patient
-from revere import roles
 from revere.access import manager_required, staff_required
+from revere.panels import patient_panels
 
 
 def _patient_for(request, patient_uuid):
@@ -56,7 +56,7 @@ def patient_detail(request, patient_uuid):
     return render(
         request,
         "patients/patient_detail.html",
-        {"patient": patient, "show_clinical": roles.can_see_clinical(request.user)},
+        {"patient": patient, "panels": patient_panels(request, patient)},
     )
 
 

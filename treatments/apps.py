@@ -4,3 +4,9 @@ from django.apps import AppConfig
 class TreatmentsConfig(AppConfig):
     name = "treatments"
     verbose_name = "Clinical records"
+
+    def ready(self):
+        from revere.panels import register_patient_panel
+        from treatments.panels import visits_panel
+
+        register_patient_panel(visits_panel)

@@ -1,0 +1,338 @@
+from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
+
+from treatments.models import (
+    MAX_APPLICATION_SECONDS_MESSAGE,
+    Application,
+    Assessment,
+    BodyRegion,
+    Contraindication,
+    Instrument,
+    OutcomeMeasure,
+    Screening,
+    Side,
+    StrokeTechnique,
+    TreatmentSession,
+)
+from treatments.services import FindingInput, score_range_message
+
+SIDE_CHOICES = [("", "Side…"), *Side.choices]
+
+
+class ReadOnlyMixin:
+    """``read_only=True`` disables every field: the page shows the record, and a POST of a
+    read-only form is ignored by Django (disabled fields keep their initial values)."""
+
+    def __init__(self, *args, read_only=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.read_only = read_only
+        if read_only:
+            for field in self.fields.values():
+                field.disabled = True
+
+
+def _region_field(required=True, label="Region", small=False):
+    return forms.ModelChoiceField(
+        queryset=BodyRegion.objects.all(),
+        required=required,
+        label=label,
+        empty_label="Region…",
+        widget=forms.Select(attrs={"class": "form-select form-select-sm"}) if small else None,
+    )
+
+
+SMALL_SELECT = {"class": "form-select form-select-sm"}
+SMALL_INPUT = {"class": "form-control form-control-sm"}
+
+
+def _side_error(region, side):
+    if region is not None and side and side not in region.allowed_sides():
+        allowed = ", ".join(Side(s).label.lower() for s in region.allowed_sides())
+        return f"{region.label} is recorded with side: {allowed}."
+    return None
+
+
+# --- Step 1 ----------------------------------------------------------------------------------
+
+
+class AssessmentForm(ReadOnlyMixin, forms.ModelForm):
+    class Meta:
+        model = Assessment
+        fields = [
+            "condition",
+            "complaint",
+            "onset",
+            "mechanism",
+            "duration",
+            "aggravating_factors",
+            "easing_factors",
+            "previous_treatment",
+            "surgery_history",
+            "findings",
+            "goals",
+            "plan",
+        ]
+        widgets = {
+            name: forms.Textarea(attrs={"rows": 2})
+            for name in (
+                "complaint",
+                "aggravating_factors",
+                "easing_factors",
+                "previous_treatment",
+                "surgery_history",
+                "goals",
+                "plan",
+            )
+        } | {"findings": forms.Textarea(attrs={"rows": 4})}
+
+    def __init__(self, *args, scored=None, **kwargs):
+        """``scored`` maps measure code to the value already recorded in this visit."""
+        super().__init__(*args, **kwargs)
+        self.fields["condition"].empty_label = "Choose the condition…"
+        self.fields["condition"].required = False
+        condition = self._chosen_condition()
+        codes = set(scored or {})
+        if condition is not None:
+            codes |= {m.code for m in condition.measures.all()}
+        self.measures = list(OutcomeMeasure.objects.filter(code__in=codes))
+        for measure in self.measures:
+            name = f"score_{measure.code}"
+            self.fields[name] = forms.DecimalField(
+                label=f"{measure.label} ({score_range_message(measure)[:-1]}; "
+                f"{measure.better} is better)",
+                required=False,
+                max_digits=6,
+                decimal_places=1,
+                validators=[
+                    MinValueValidator(
+                        measure.min_value,
+                        message=score_range_message(measure),
+                    ),
+                    MaxValueValidator(
+                        measure.max_value,
+                        message=score_range_message(measure),
+                    ),
+                ],
+                initial=(scored or {}).get(measure.code),
+            )
+            if self.read_only:
+                self.fields[name].disabled = True
+
+    def _chosen_condition(self):
+        if self.is_bound and not self.read_only:
+            try:
+                return self.fields["condition"].clean(self.data.get(self.add_prefix("condition")))
+            except forms.ValidationError:
+                return None
+        return self.instance.condition
+
+    def score_fields(self):
+        return [self[f"score_{m.code}"] for m in self.measures]
+
+    def scores(self):
+        return {m: self.cleaned_data.get(f"score_{m.code}") for m in self.measures}
+
+    def assessment_fields(self):
+        return {name: self.cleaned_data[name] for name in self.Meta.fields}
+
+
+class AdhesionSiteForm(ReadOnlyMixin, forms.Form):
+    region = _region_field(required=False)
+    side = forms.ChoiceField(choices=SIDE_CHOICES, required=False)
+    note = forms.CharField(max_length=200, required=False, label="Note")
+
+    def clean(self):
+        data = super().clean()
+        region, side = data.get("region"), data.get("side")
+        if region is None and not side and not data.get("note"):
+            return data  # an empty row
+        if region is None:
+            self.add_error("region", "Choose the region of this site.")
+        elif not side:
+            self.add_error("side", "Choose the side.")
+        elif error := _side_error(region, side):
+            self.add_error("side", error)
+        return data
+
+
+AdhesionSiteFormSet = forms.formset_factory(AdhesionSiteForm, extra=2, max_num=20)
+
+
+def adhesion_sites(formset) -> list[dict]:
+    return [
+        {
+            "region": f.cleaned_data["region"],
+            "side": f.cleaned_data["side"],
+            "note": f.cleaned_data.get("note", ""),
+        }
+        for f in formset.forms
+        if f.cleaned_data.get("region") is not None
+    ]
+
+
+# --- Step 2 ----------------------------------------------------------------------------------
+
+
+class ScreeningForm(ReadOnlyMixin, forms.Form):
+    systolic = forms.IntegerField(
+        label="Blood pressure, systolic (mmHg)", required=False, min_value=50, max_value=300
+    )
+    diastolic = forms.IntegerField(
+        label="Blood pressure, diastolic (mmHg)", required=False, min_value=20, max_value=200
+    )
+    precaution = forms.CharField(
+        label="Precaution",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="E.g. lighter pressure, avoid the site, physician clearance obtained.",
+    )
+    acknowledge = forms.BooleanField(
+        label="I have written the precaution above and will treat within it.", required=False
+    )
+    all_asked = forms.BooleanField(
+        label="I asked the patient about every item above.", required=False
+    )
+
+    def __init__(self, *args, screening: Screening | None = None, **kwargs):
+        self.items = list(Contraindication.objects.filter(active=True))
+        initial = kwargs.pop("initial", {}) or {}
+        if screening is not None and screening.pk:
+            initial.update(
+                systolic=screening.systolic,
+                diastolic=screening.diastolic,
+                precaution=screening.precaution,
+                acknowledge=screening.precaution_acknowledged,
+                all_asked=screening.is_complete,
+            )
+            for finding in screening.findings.all():
+                code = finding.contraindication_id
+                initial[f"ci_{code}"] = True
+                initial[f"ci_{code}_region"] = finding.region_id
+                initial[f"ci_{code}_side"] = finding.side
+                initial[f"ci_{code}_note"] = finding.note
+        super().__init__(*args, initial=initial, **kwargs)
+        for item in self.items:
+            self.fields[f"ci_{item.code}"] = forms.BooleanField(
+                label=item.label,
+                required=False,
+                disabled=self.read_only,
+                widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
+            )
+            if item.is_local:
+                self.fields[f"ci_{item.code}_region"] = _region_field(
+                    required=False, label=f"Region for {item.label.lower()}", small=True
+                )
+                self.fields[f"ci_{item.code}_side"] = forms.ChoiceField(
+                    choices=SIDE_CHOICES,
+                    required=False,
+                    label=f"Side for {item.label.lower()}",
+                    widget=forms.Select(attrs=SMALL_SELECT),
+                )
+                if self.read_only:
+                    self.fields[f"ci_{item.code}_region"].disabled = True
+                    self.fields[f"ci_{item.code}_side"].disabled = True
+            self.fields[f"ci_{item.code}_note"] = forms.CharField(
+                max_length=200,
+                required=False,
+                label=f"Note on {item.label.lower()}",
+                disabled=self.read_only,
+                widget=forms.TextInput(attrs=SMALL_INPUT),
+            )
+
+    def rows(self):
+        """(item, checkbox, region, side, note) for the template, absolute items first."""
+        for item in self.items:
+            code = item.code
+            yield (
+                item,
+                self[f"ci_{code}"],
+                self[f"ci_{code}_region"] if item.is_local else None,
+                self[f"ci_{code}_side"] if item.is_local else None,
+                self[f"ci_{code}_note"],
+            )
+
+    def clean(self):
+        data = super().clean()
+        for item in self.items:
+            code = item.code
+            if not data.get(f"ci_{code}") or not item.is_local:
+                continue
+            region, side = data.get(f"ci_{code}_region"), data.get(f"ci_{code}_side")
+            if region is None:
+                self.add_error(f"ci_{code}_region", f"{item.label}: choose the region.")
+            if not side:
+                self.add_error(f"ci_{code}_side", f"{item.label}: choose the side.")
+            elif error := _side_error(region, side):
+                self.add_error(f"ci_{code}_side", error)
+        if (data.get("systolic") is None) != (data.get("diastolic") is None):
+            self.add_error("diastolic", "Enter both blood-pressure values, or neither.")
+        return data
+
+    def findings(self) -> list[FindingInput]:
+        data = self.cleaned_data
+        return [
+            FindingInput(
+                contraindication=item,
+                region=data.get(f"ci_{item.code}_region") if item.is_local else None,
+                side=(data.get(f"ci_{item.code}_side") or "") if item.is_local else "",
+                note=data.get(f"ci_{item.code}_note", ""),
+            )
+            for item in self.items
+            if data.get(f"ci_{item.code}")
+        ]
+
+
+# --- Step 3 ----------------------------------------------------------------------------------
+
+
+class SessionForm(ReadOnlyMixin, forms.ModelForm):
+    class Meta:
+        model = TreatmentSession
+        fields = [
+            "warm_up",
+            "lubricant",
+            "tolerance",
+            "skin_response",
+            "cryotherapy_minutes",
+            "adverse_event_note",
+        ]
+        labels = {"adverse_event_note": "Adverse event (if any)"}
+        widgets = {"adverse_event_note": forms.Textarea(attrs={"rows": 2})}
+
+
+class ApplicationForm(forms.ModelForm):
+    class Meta:
+        model = Application
+        fields = [
+            "region",
+            "side",
+            "instrument",
+            "stroke",
+            "direction",
+            "pressure",
+            "angle_degrees",
+            "duration_seconds",
+        ]
+        labels = {"duration_seconds": "Duration (seconds, 1–120)", "stroke": "Stroke technique"}
+        widgets = {
+            "duration_seconds": forms.NumberInput(attrs={"min": 1, "max": 120, "step": 1}),
+            "angle_degrees": forms.NumberInput(attrs={"min": 15, "max": 90}),
+        }
+        error_messages = {
+            "duration_seconds": {
+                "max_value": MAX_APPLICATION_SECONDS_MESSAGE,
+                "min_value": MAX_APPLICATION_SECONDS_MESSAGE,
+            }
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["instrument"].queryset = Instrument.objects.filter(active=True)
+        self.fields["stroke"].queryset = StrokeTechnique.objects.all()
+        self.fields["region"].empty_label = "Region…"
+
+    def clean(self):
+        data = super().clean()
+        if error := _side_error(data.get("region"), data.get("side")):
+            self.add_error("side", error)
+        return data

@@ -1,0 +1,377 @@
+"""The visit, step by step. Physiotherapists write; the manager reads; everyone else gets a 404.
+
+Each view: scoped lookup, form, service, redirect (PRG). A refused change re-renders the page with
+the message on the form and everything typed kept.
+"""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from patients.models import Patient
+from revere import roles
+from revere.access import clinical_reader_required, physio_required
+from treatments import services
+from treatments.forms import (
+    AdhesionSiteFormSet,
+    ApplicationForm,
+    AssessmentForm,
+    ScreeningForm,
+    SessionForm,
+    adhesion_sites,
+)
+from treatments.models import (
+    Application,
+    Screening,
+    ScreeningFinding,
+    ScreeningResult,
+    TreatmentSession,
+    Visit,
+    VisitStep,
+)
+
+STEP_URLS = {
+    VisitStep.ASSESSMENT: "visits:assessment",
+    VisitStep.SCREENING: "visits:screening",
+    VisitStep.TREATMENT: "visits:treatment",
+    VisitStep.REVIEW: "visits:review",
+}
+
+
+def _visit_for(request, visit_uuid) -> Visit:
+    queryset = Visit.objects.visible_to(request.user).select_related(
+        "patient", "practitioner", "assessment__condition", "screening", "signed_by"
+    )
+    return get_object_or_404(queryset, uuid=visit_uuid)
+
+
+def _editable(request, visit) -> bool:
+    return not visit.is_signed and roles.is_physio(request.user)
+
+
+def _refuse_write(request, visit):
+    """A POST the user may not make: the manager has no write access at all (404); a signed
+    visit says why and shows the record."""
+    if not roles.is_physio(request.user):
+        raise Http404("No such page.")
+    messages.error(request, services.TRIGGER_MESSAGES["RV001"])
+    return redirect("visits:review", visit_uuid=visit.uuid)
+
+
+def _screening(visit):
+    return (
+        Screening.objects.filter(visit=visit)
+        .prefetch_related(
+            Prefetch(
+                "findings",
+                queryset=ScreeningFinding.objects.select_related("contraindication", "region"),
+            )
+        )
+        .first()
+    )
+
+
+def _context(request, visit, step, **extra):
+    return {
+        "visit": visit,
+        "patient": visit.patient,
+        "step": step,
+        "steps": [
+            (value, label, reverse(STEP_URLS[value], args=[visit.uuid]))
+            for value, label in VisitStep.choices
+        ],
+        "step_index": list(VisitStep.values).index(step),
+        "editable": _editable(request, visit),
+        **extra,
+    }
+
+
+def _is_autosave(request) -> bool:
+    return request.headers.get("X-Autosave") == "1"
+
+
+def _render_step(request, template, context):
+    """The step page again, with the form's errors. An autosave only needs to know it failed."""
+    if _is_autosave(request):
+        return HttpResponse(status=422)
+    return render(request, template, context)
+
+
+def _next(request, visit, step, next_step):
+    if _is_autosave(request):
+        return HttpResponse(status=204)
+    if request.POST.get("action") == "continue":
+        return redirect(STEP_URLS[next_step], visit_uuid=visit.uuid)
+    messages.success(request, "Draft saved.")
+    return redirect(STEP_URLS[step], visit_uuid=visit.uuid)
+
+
+@physio_required
+@require_POST
+def visit_start(request, patient_uuid):
+    patient = get_object_or_404(Patient.objects.visible_to(request.user), uuid=patient_uuid)
+    practitioner = getattr(request.user, "practitioner", None)
+    if practitioner is None or not practitioner.active:
+        messages.error(
+            request,
+            "Your account has no active practitioner profile: ask the clinic manager to add it "
+            "before you record visits.",
+        )
+        return redirect("patients:detail", patient_uuid=patient.uuid)
+    visit = services.visit_start(patient=patient, practitioner=practitioner)
+    return redirect(STEP_URLS[visit.current_step], visit_uuid=visit.uuid)
+
+
+@clinical_reader_required
+def visit_resume(request, visit_uuid):
+    visit = _visit_for(request, visit_uuid)
+    step = VisitStep.REVIEW if visit.is_signed else visit.current_step
+    return redirect(STEP_URLS[step], visit_uuid=visit.uuid)
+
+
+@clinical_reader_required
+def assessment_step(request, visit_uuid):
+    visit = _visit_for(request, visit_uuid)
+    assessment = visit.assessment
+    editable = _editable(request, visit)
+    if request.method == "POST" and not editable:
+        return _refuse_write(request, visit)
+    scored = {s.measure_id: s.value for s in visit.scores.all()}
+    sites_initial = [
+        {"region": s.region_id, "side": s.side, "note": s.note} for s in assessment.sites.all()
+    ]
+    data = request.POST if request.method == "POST" else None
+    form = AssessmentForm(data, instance=assessment, scored=scored, read_only=not editable)
+    formset = AdhesionSiteFormSet(
+        data, initial=sites_initial, prefix="sites", form_kwargs={"read_only": not editable}
+    )
+    if data is not None and form.is_valid() and formset.is_valid():
+        advancing = request.POST.get("action") == "continue"
+        try:
+            if advancing and not (
+                form.cleaned_data["complaint"].strip() or form.cleaned_data["condition"]
+            ):
+                raise ValidationError("Record the condition or the chief complaint to go on.")
+            services.assessment_save(
+                visit=visit,
+                fields=form.assessment_fields(),
+                sites=adhesion_sites(formset),
+                scores=form.scores(),
+                advance=advancing,
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            return _next(request, visit, VisitStep.ASSESSMENT, VisitStep.SCREENING)
+    return _render_step(
+        request,
+        "treatments/visit_assessment.html",
+        _context(request, visit, VisitStep.ASSESSMENT, form=form, formset=formset),
+    )
+
+
+@clinical_reader_required
+def screening_step(request, visit_uuid):
+    visit = _visit_for(request, visit_uuid)
+    editable = _editable(request, visit)
+    if request.method == "POST" and not editable:
+        return _refuse_write(request, visit)
+    screening = _screening(visit)
+    data = request.POST if request.method == "POST" else None
+    form = ScreeningForm(data, screening=screening, read_only=not editable)
+    if data is not None and form.is_valid():
+        advancing = request.POST.get("action") == "continue"
+        try:
+            if advancing and not form.cleaned_data["all_asked"]:
+                raise ValidationError(
+                    "Confirm that you asked the patient about every item before going on."
+                )
+            screening = services.screening_save(
+                visit=visit,
+                findings=form.findings(),
+                systolic=form.cleaned_data["systolic"],
+                diastolic=form.cleaned_data["diastolic"],
+                precaution=form.cleaned_data["precaution"],
+                acknowledge=form.cleaned_data["acknowledge"],
+                complete=advancing or bool(screening and screening.is_complete),
+                by=request.user,
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            if (
+                advancing
+                and screening.result == ScreeningResult.PRECAUTIONS
+                and not (screening.precaution_acknowledged)
+            ):
+                messages.warning(
+                    request,
+                    "Screening saved. Write and acknowledge the precaution before treating.",
+                )
+                return redirect("visits:screening", visit_uuid=visit.uuid)
+            return _next(request, visit, VisitStep.SCREENING, VisitStep.TREATMENT)
+    return _render_step(
+        request,
+        "treatments/visit_screening.html",
+        _context(request, visit, VisitStep.SCREENING, form=form, screening=screening),
+    )
+
+
+def _treatment_page(request, visit, *, session_form=None, application_form=None, status=200):
+    screening = _screening(visit)
+    session = TreatmentSession.objects.filter(visit=visit).first()
+    editable = _editable(request, visit)
+    applications = Application.objects.filter(session__visit=visit).select_related(
+        "region", "instrument", "stroke"
+    )
+    refused_sites = [
+        f
+        for f in (screening.findings.all() if screening else [])
+        if f.contraindication.is_absolute and f.contraindication.is_local
+    ]
+    # Refusals that hold for the whole visit; region-specific ones are checked per application.
+    blocked_reason = services.application_refusal(screening, None, "")
+    return render(
+        request,
+        "treatments/visit_treatment.html",
+        _context(
+            request,
+            visit,
+            VisitStep.TREATMENT,
+            screening=screening,
+            session_form=session_form or SessionForm(instance=session, read_only=not editable),
+            application_form=application_form or ApplicationForm(),
+            applications=applications,
+            refused_sites=refused_sites,
+            can_apply=editable and blocked_reason is None,
+            blocked_reason=blocked_reason,
+        ),
+        status=status,
+    )
+
+
+@clinical_reader_required
+def treatment_step(request, visit_uuid):
+    visit = _visit_for(request, visit_uuid)
+    if request.method == "POST":
+        if not _editable(request, visit):
+            return _refuse_write(request, visit)
+        session = TreatmentSession.objects.filter(visit=visit).first()
+        form = SessionForm(request.POST, instance=session)
+        if form.is_valid():
+            try:
+                services.session_save(
+                    visit=visit,
+                    fields=form.cleaned_data,
+                    advance=request.POST.get("action") == "continue",
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                return _next(request, visit, VisitStep.TREATMENT, VisitStep.REVIEW)
+        if _is_autosave(request):
+            return HttpResponse(status=422)
+        return _treatment_page(request, visit, session_form=form)
+    return _treatment_page(request, visit)
+
+
+@physio_required
+@require_POST
+def application_add(request, visit_uuid):
+    visit = _visit_for(request, visit_uuid)
+    if not _editable(request, visit):
+        return _refuse_write(request, visit)
+    form = ApplicationForm(request.POST)
+    if form.is_valid():
+        try:
+            services.application_add(visit=visit, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, "Application recorded.")
+            return redirect("visits:treatment", visit_uuid=visit.uuid)
+    return _treatment_page(request, visit, application_form=form)
+
+
+@physio_required
+@require_POST
+def application_remove(request, visit_uuid, application_id):
+    visit = _visit_for(request, visit_uuid)
+    if not _editable(request, visit):
+        return _refuse_write(request, visit)
+    application = get_object_or_404(Application, session__visit=visit, pk=application_id)
+    try:
+        services.application_remove(visit=visit, application=application)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, "Application removed.")
+    return redirect("visits:treatment", visit_uuid=visit.uuid)
+
+
+@clinical_reader_required
+def review_step(request, visit_uuid):
+    visit = _visit_for(request, visit_uuid)
+    return render(request, "treatments/visit_review.html", _review_context(request, visit))
+
+
+def _review_context(request, visit, **extra):
+    screening = _screening(visit)
+    session = TreatmentSession.objects.filter(visit=visit).first()
+    applications = Application.objects.filter(session__visit=visit).select_related(
+        "region", "instrument", "stroke"
+    )
+    return _context(
+        request,
+        visit,
+        VisitStep.REVIEW,
+        assessment=visit.assessment,
+        sites=visit.assessment.sites.select_related("region"),
+        scores=visit.scores.select_related("measure"),
+        screening=screening,
+        session=session,
+        applications=applications,
+        addenda=visit.addenda.select_related("author"),
+        can_add_addendum=visit.is_signed and roles.is_physio(request.user),
+        **extra,
+    )
+
+
+@physio_required
+@require_POST
+def visit_sign(request, visit_uuid):
+    visit = _visit_for(request, visit_uuid)
+    try:
+        services.visit_sign(visit=visit, by=request.user)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+        return redirect("visits:review", visit_uuid=visit.uuid)
+    messages.success(request, "Visit signed. The record is now read-only; corrections are addenda.")
+    return redirect("visits:review", visit_uuid=visit.uuid)
+
+
+@physio_required
+@require_POST
+def addendum_add(request, visit_uuid):
+    visit = _visit_for(request, visit_uuid)
+    try:
+        services.addendum_add(visit=visit, text=request.POST.get("text", ""), by=request.user)
+    except ValidationError as exc:
+        return render(
+            request,
+            "treatments/visit_review.html",
+            _review_context(
+                request,
+                visit,
+                addendum_error=" ".join(exc.messages),
+                addendum_text=request.POST.get("text", ""),
+            ),
+            status=200,
+        )
+    messages.success(request, "Addendum added.")
+    return redirect("visits:review", visit_uuid=visit.uuid)
