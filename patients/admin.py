@@ -1,6 +1,30 @@
 from django.contrib import admin
 
-from patients.models import Patient, Practitioner
+from patients.models import (
+    Appointment,
+    AppointmentType,
+    Patient,
+    Practitioner,
+    TimeOff,
+    WorkingHours,
+)
+
+
+class WorkingHoursInline(admin.TabularInline):
+    model = WorkingHours
+    extra = 1
+    fields = ["weekday", "starts", "ends"]
+    verbose_name = "weekly working-hours block"
+    verbose_name_plural = (
+        "Weekly working hours (clinic local time; several blocks a day for breaks, e.g. "
+        "08:00-12:00 and 13:00-17:00)"
+    )
+
+
+class TimeOffInline(admin.TabularInline):
+    model = TimeOff
+    extra = 0
+    fields = ["starts_at", "ends_at", "reason"]
 
 
 @admin.register(Practitioner)
@@ -9,6 +33,7 @@ class PractitionerAdmin(admin.ModelAdmin):
     list_filter = ["active"]
     search_fields = ["display_name", "registration_number", "user__username"]
     autocomplete_fields = ["user"]
+    inlines = [WorkingHoursInline, TimeOffInline]
 
 
 @admin.register(Patient)
@@ -24,6 +49,45 @@ class PatientAdmin(admin.ModelAdmin):
     autocomplete_fields = ["user"]
 
     def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AppointmentType)
+class AppointmentTypeAdmin(admin.ModelAdmin):
+    list_display = ["name", "minutes", "mode", "active"]
+    list_filter = ["mode", "active"]
+    search_fields = ["name"]
+
+    def has_delete_permission(self, request, obj=None):
+        # Retire a type with "active" instead: past appointments keep theirs.
+        return False
+
+
+@admin.register(TimeOff)
+class TimeOffAdmin(admin.ModelAdmin):
+    list_display = ["practitioner", "starts_at", "ends_at", "reason"]
+    list_filter = ["practitioner"]
+    date_hierarchy = "starts_at"
+
+
+@admin.register(Appointment)
+class AppointmentAdmin(admin.ModelAdmin):
+    """Read-only: appointments are booked and changed in the app, where the booking rules and
+    the status transitions live."""
+
+    list_display = ["starts_at", "practitioner", "type", "status", "uuid"]
+    list_filter = ["status", "practitioner", "type"]
+    date_hierarchy = "starts_at"
+    search_fields = ["uuid"]
+    list_select_related = ["practitioner", "type"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False
 
     def has_delete_permission(self, request, obj=None):

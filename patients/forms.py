@@ -1,3 +1,4 @@
+import datetime
 import re
 
 from crispy_forms.helper import FormHelper
@@ -5,8 +6,9 @@ from crispy_forms.layout import Column, Fieldset, Layout, Row
 from django import forms
 from django.utils import timezone
 
-from patients.models import Patient
-from patients.services import EDITABLE_FIELDS
+from patients import scheduling, selectors
+from patients.models import AppointmentStatus, AppointmentType, Patient, Practitioner
+from patients.services import BOOKING_HORIZON, EDITABLE_FIELDS
 
 PHONE_CHARACTERS = re.compile(r"^[0-9+()\-.\s]*(?:\s*(?:ext\.?|x)\s*\d{1,6})?$", re.IGNORECASE)
 OLDEST_AGE_YEARS = 120
@@ -137,4 +139,189 @@ class PatientSearchForm(forms.Form):
         widget=forms.TextInput(
             attrs={"type": "search", "placeholder": "Name, phone, email or date of birth"}
         ),
+    )
+
+
+# --- Schedule and booking ---------------------------------------------------------------------
+
+# How far the schedule's date picker may go either way; beyond it is a typing mistake.
+SCHEDULE_RANGE_DAYS = 5 * 366
+
+
+class ScheduleDayForm(forms.Form):
+    day = forms.DateField(
+        label="Date",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": "Enter a date as YYYY-MM-DD, e.g. 2026-03-09."},
+    )
+
+    def clean_day(self):
+        day = self.cleaned_data["day"]
+        if day is not None and abs((day - timezone.localdate()).days) > SCHEDULE_RANGE_DAYS:
+            raise forms.ValidationError("Choose a date within five years of today.")
+        return day
+
+
+class _AppointmentTypeField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return obj.label
+
+
+class BookingSearchForm(forms.Form):
+    """What to book, with whom and on which day: the booking page lists the free times."""
+
+    type = _AppointmentTypeField(
+        label="Appointment type",
+        queryset=AppointmentType.objects.none(),
+        empty_label="Choose a type",
+        error_messages={
+            "required": "Choose the appointment type.",
+            "invalid_choice": "That appointment type is not offered: choose one from the list.",
+        },
+    )
+    practitioner = forms.ModelChoiceField(
+        label="Practitioner",
+        queryset=Practitioner.objects.none(),
+        required=False,
+        empty_label="Any practitioner",
+        error_messages={
+            "invalid_choice": "That practitioner is not taking appointments: choose one from "
+            "the list, or any practitioner."
+        },
+    )
+    day = forms.DateField(
+        label="Day",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={
+            "required": "Choose the day.",
+            "invalid": "Enter the day as YYYY-MM-DD, e.g. 2026-03-09.",
+        },
+    )
+
+    def __init__(self, *args, phone_only: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["type"].queryset = selectors.bookable_types(phone_only=phone_only)
+        self.fields["practitioner"].queryset = selectors.bookable_practitioners()
+
+    def clean_day(self):
+        day = self.cleaned_data["day"]
+        today = timezone.localdate()
+        if day < today:
+            raise forms.ValidationError("That day has passed: choose today or a later day.")
+        if day > today + BOOKING_HORIZON:
+            raise forms.ValidationError("Appointments can be booked up to a year ahead.")
+        return day
+
+
+class BookingForm(BookingSearchForm):
+    """The confirmation: one of the listed free times, or another time typed in (which may need
+    the outside-working-hours override)."""
+
+    start = forms.CharField(required=False, max_length=40, label="Free start time")
+    other_time = forms.TimeField(
+        required=False,
+        label="Or another time",
+        help_text="Only if none of the free times suits, e.g. 07:30.",
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        error_messages={"invalid": "Enter the time as HH:MM, e.g. 07:30."},
+    )
+    outside_hours = forms.BooleanField(required=False, label="Book outside working hours")
+    outside_hours_reason = forms.CharField(
+        required=False,
+        max_length=500,
+        label="Reason for booking outside working hours",
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    notes = forms.CharField(
+        required=False,
+        max_length=1000,
+        label="Notes for the practitioner (optional)",
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        start, other_time = cleaned.get("start"), cleaned.get("other_time")
+        if start and other_time:
+            self.add_error(
+                "other_time", "Choose one of the free times or type another time, not both."
+            )
+        elif start:
+            try:
+                starts_at = datetime.datetime.fromisoformat(start)
+            except ValueError:
+                starts_at = None
+            if starts_at is None or starts_at.tzinfo is None:
+                self.add_error("start", "That start time is not valid: choose one from the list.")
+            else:
+                cleaned["starts_at"] = starts_at
+        elif other_time:
+            if cleaned.get("day"):
+                cleaned["starts_at"] = scheduling.local_instant(
+                    cleaned["day"], other_time, timezone.get_default_timezone()
+                )
+        else:
+            self.add_error("start", "Choose a start time.")
+
+        if cleaned.get("outside_hours"):
+            reason = " ".join(cleaned.get("outside_hours_reason", "").split())
+            cleaned["outside_hours_reason"] = reason
+            if not reason:
+                self.add_error(
+                    "outside_hours_reason", "Write why this booking is outside working hours."
+                )
+            if "practitioner" in cleaned and cleaned["practitioner"] is None:
+                self.add_error(
+                    "practitioner", "Choose the practitioner to book outside working hours."
+                )
+        else:
+            cleaned["outside_hours_reason"] = ""
+        return cleaned
+
+
+class NewCallerForm(forms.Form):
+    """A caller not registered yet, for a free consultation call: just enough to call back."""
+
+    first_name = forms.CharField(max_length=80, label="Caller's first name")
+    last_name = forms.CharField(max_length=80, label="Caller's last name")
+    phone = forms.CharField(
+        max_length=32,
+        label="Phone to call",
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
+    )
+
+    def clean_first_name(self):
+        return self._clean_name("first_name")
+
+    def clean_last_name(self):
+        return self._clean_name("last_name")
+
+    def _clean_name(self, field):
+        value = " ".join(self.cleaned_data[field].split())
+        if not value:
+            raise forms.ValidationError("This field is required.")
+        return value
+
+    def clean_phone(self):
+        return clean_phone_number(self.cleaned_data["phone"], required=True)
+
+
+class AppointmentStatusForm(forms.Form):
+    status = forms.ChoiceField(choices=AppointmentStatus.choices, widget=forms.HiddenInput)
+    reason = forms.CharField(
+        required=False,
+        max_length=300,
+        label="Reason for cancelling",
+        widget=forms.TextInput(),
+    )
+    by_patient = forms.BooleanField(required=False, label="The patient asked to cancel")
+
+
+class PortalCancelForm(forms.Form):
+    reason = forms.CharField(
+        required=False,
+        max_length=300,
+        label="Reason (optional)",
+        help_text="It helps the clinic, but you do not have to give one.",
     )

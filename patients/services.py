@@ -1,9 +1,26 @@
-"""Writes to patient records. Views call these; nothing else saves a Patient."""
+"""Writes to patient records and appointments. Views call these; nothing else saves a Patient
+or an Appointment."""
 
-from django.db import transaction
-from django.utils import timezone
+import datetime
+import logging
 
-from patients.models import Patient
+from django.conf import settings
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.mail import EmailMessage
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.utils import dateformat, timezone
+
+from patients import scheduling
+from patients.models import (
+    Appointment,
+    AppointmentStatus,
+    AppointmentType,
+    Patient,
+    Practitioner,
+    TimeOff,
+    WorkingHours,
+)
 
 # Fields a registration or edit form may set; the rest are kept by the services below.
 EDITABLE_FIELDS = (
@@ -78,3 +95,404 @@ def patient_restore(*, patient: Patient, by) -> Patient:
         patient.archived_by = None
         patient.save(update_fields=["archived_at", "archived_by", "updated_at"])
     return patient
+
+
+# --- Booking ----------------------------------------------------------------------------------
+# Double booking is refused by PostgreSQL (the exclusion constraints on Appointment). The checks
+# below come first only so the user reads which rule stopped the booking; a concurrent booking
+# that passes them all still meets the constraint, and its IntegrityError becomes SlotTaken.
+
+BOOKING_HORIZON = datetime.timedelta(days=366)
+
+
+class SlotTaken(ValidationError):
+    """The practitioner is not free at that time (any more): the page offers the next times."""
+
+
+def _local(instant: datetime.datetime) -> datetime.datetime:
+    return timezone.localtime(instant, timezone.get_default_timezone())
+
+
+def _span(starts_at, ends_at) -> str:
+    start, end = _local(starts_at), _local(ends_at)
+    return f"{start:%H:%M} to {end:%H:%M} on {dateformat.format(start, 'l j F')}"
+
+
+def _in_working_hours(practitioner: Practitioner, interval: scheduling.Interval) -> bool:
+    blocks: dict[int, list] = {}
+    for hours in WorkingHours.objects.filter(practitioner=practitioner):
+        blocks.setdefault(hours.weekday, []).append((hours.starts, hours.ends))
+    return scheduling.within_working_hours(interval, blocks, timezone.get_default_timezone())
+
+
+def _away(practitioner: Practitioner, interval: scheduling.Interval) -> bool:
+    return TimeOff.objects.filter(
+        practitioner=practitioner, starts_at__lt=interval.end, ends_at__gt=interval.start
+    ).exists()
+
+
+def _overlap_error(exc: ValidationError, appointment: Appointment) -> ValidationError:
+    """Turn the exclusion constraints' own messages (from full_clean) into ones that say which
+    appointment is in the way."""
+    codes = {error.code for error in exc.error_dict.get(NON_FIELD_ERRORS, [])}
+    clashing = (
+        Appointment.objects.active()
+        .overlapping(appointment.starts_at, appointment.ends_at)
+        .select_related("practitioner")
+    )
+    if "practitioner_busy" in codes:
+        other = clashing.filter(practitioner=appointment.practitioner).first()
+        when = f" from {_span(other.starts_at, other.ends_at)}" if other else " at that time"
+        return SlotTaken(
+            f"{appointment.practitioner} already has an appointment{when}, which overlaps "
+            "this time. Choose one of the free times.",
+            code="practitioner_busy",
+        )
+    if "patient_busy" in codes:
+        other = clashing.filter(patient=appointment.patient).first()
+        detail = (
+            f" from {_span(other.starts_at, other.ends_at)} with {other.practitioner}"
+            if other
+            else ""
+        )
+        return ValidationError(
+            f"This patient already has an appointment{detail}, which overlaps this time.",
+            code="patient_busy",
+        )
+    return exc
+
+
+@transaction.atomic
+def appointment_book(
+    *,
+    patient: Patient,
+    practitioner: Practitioner,
+    type: AppointmentType,
+    starts_at: datetime.datetime,
+    by,
+    notes: str = "",
+    outside_hours_reason: str = "",
+    now: datetime.datetime | None = None,
+) -> Appointment:
+    """Book ``patient`` with ``practitioner`` for ``type`` at the aware instant ``starts_at``.
+
+    Refused with a ValidationError (its ``code`` says which rule): a time in the past or more than
+    a year ahead, an inactive practitioner or type, an archived patient, a time outside the
+    practitioner's working hours or during their time off without ``outside_hours_reason``, an
+    overlap with the patient's other appointments; SlotTaken when the practitioner is busy,
+    including when another booking for that time was saved a moment earlier.
+    """
+    if starts_at.tzinfo is None:
+        raise ValueError("starts_at must be an aware datetime")
+    now = now or timezone.now()
+    starts_at = starts_at.astimezone(datetime.UTC)
+    if starts_at < now:
+        raise ValidationError("That time has already passed: choose a later one.", code="past")
+    if starts_at > now + BOOKING_HORIZON:
+        raise ValidationError("Appointments can be booked up to a year ahead.", code="too_far")
+    if not practitioner.active:
+        raise ValidationError(f"{practitioner} is not taking appointments.", code="inactive")
+    if not type.active:
+        raise ValidationError(f"{type} is no longer offered.", code="inactive")
+    if patient.archived_at is not None:
+        raise ValidationError("This patient's record is archived.", code="archived")
+
+    interval = scheduling.Interval(starts_at, scheduling.add_minutes(starts_at, type.minutes))
+    reason = " ".join(outside_hours_reason.split())
+    in_hours = _in_working_hours(practitioner, interval) and not _away(practitioner, interval)
+    if not in_hours and not reason:
+        raise ValidationError(
+            f"{_span(interval.start, interval.end).capitalize()} is outside {practitioner}'s "
+            "working hours (or they are away). To book it anyway, tick “Book outside working "
+            "hours” and write the reason.",
+            code="outside_hours",
+        )
+    appointment = Appointment(
+        patient=patient,
+        practitioner=practitioner,
+        type=type,
+        starts_at=interval.start,
+        ends_at=interval.end,
+        notes=notes.strip(),
+        outside_hours_reason="" if in_hours else reason,
+        booked_by=by,
+    )
+    # full_clean() after every field is set: ExclusionConstraint.validate() skips a constraint
+    # whose fields a form left out (DESIGN.md, pitfalls).
+    try:
+        appointment.full_clean()
+    except ValidationError as exc:
+        raise _overlap_error(exc, appointment) from None
+    try:
+        with transaction.atomic():
+            appointment.save()
+    except IntegrityError as exc:
+        constraint = getattr(getattr(exc.__cause__, "diag", None), "constraint_name", "")
+        if constraint == "appointment_no_patient_overlap":
+            raise ValidationError(
+                "This patient was just booked at an overlapping time by someone else.",
+                code="patient_busy",
+            ) from exc
+        if constraint == "appointment_no_practitioner_overlap":
+            raise SlotTaken(
+                f"That time was just taken: another booking with {practitioner} was saved a "
+                "moment ago. Choose one of the next free times.",
+                code="slot_taken",
+            ) from exc
+        raise
+    return appointment
+
+
+# Refusals that depend on the practitioner: "any practitioner" tries the next one.
+_PRACTITIONER_REFUSALS = ("practitioner_busy", "slot_taken", "outside_hours")
+
+
+def appointment_book_any(
+    *,
+    patient: Patient,
+    practitioners: list[Practitioner],
+    type: AppointmentType,
+    starts_at: datetime.datetime,
+    by,
+    notes: str = "",
+    outside_hours_reason: str = "",
+) -> Appointment:
+    """Book with the first of ``practitioners`` who is still free at ``starts_at`` (the booking
+    page's "any practitioner"); SlotTaken if none is. With one practitioner, their own refusal
+    (say, outside working hours) is raised as it is."""
+    practitioners = list(practitioners)
+    if not practitioners:
+        raise SlotTaken(
+            "No practitioner is free at that time. Choose one of the free times.",
+            code="slot_taken",
+        )
+    refusal = None
+    for practitioner in practitioners:
+        try:
+            return appointment_book(
+                patient=patient,
+                practitioner=practitioner,
+                type=type,
+                starts_at=starts_at,
+                by=by,
+                notes=notes,
+                outside_hours_reason=outside_hours_reason if len(practitioners) == 1 else "",
+            )
+        except ValidationError as exc:
+            if getattr(exc, "code", None) not in (
+                "practitioner_busy",
+                "slot_taken",
+                "outside_hours",
+            ):
+                raise
+            refusal = exc
+    if len(practitioners) == 1:
+        raise refusal
+    raise SlotTaken(
+        "That time was just taken: no practitioner is free then any more. Choose one of the next "
+        "free times.",
+        code="slot_taken",
+    )
+
+
+@transaction.atomic
+def appointment_book_new_caller(
+    *,
+    first_name: str,
+    last_name: str,
+    phone: str,
+    practitioners: list[Practitioner],
+    type: AppointmentType,
+    starts_at: datetime.datetime,
+    by,
+    notes: str = "",
+    outside_hours_reason: str = "",
+) -> Appointment:
+    """A free consultation call for someone not registered yet: a minimal patient (name and
+    phone, "details incomplete") and the appointment, both or neither."""
+    if not type.is_phone:
+        raise ValidationError(
+            "Only a phone consultation can be booked for a new caller. Register the patient "
+            "first for an appointment in the clinic.",
+            code="needs_registration",
+        )
+    patient = patient_create(by=by, first_name=first_name, last_name=last_name, phone=phone)
+    return appointment_book_any(
+        patient=patient,
+        practitioners=practitioners,
+        type=type,
+        starts_at=starts_at,
+        by=by,
+        notes=notes,
+        outside_hours_reason=outside_hours_reason,
+    )
+
+
+@transaction.atomic
+def appointment_set_status(
+    *, appointment: Appointment, status: str, by, reason: str = "", by_patient: bool = False
+) -> Appointment:
+    """Change the status through Appointment.set_status, on the row locked so two people
+    clicking at once cannot both move it (say, "Arrived" and "Cancel")."""
+    locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
+    locked.set_status(status, by=by, reason=reason, by_patient=by_patient)
+    return locked
+
+
+@transaction.atomic
+def appointment_cancel_by_patient(
+    *, appointment: Appointment, by, reason: str = "", now: datetime.datetime | None = None
+) -> Appointment:
+    """A patient cancels their own booking in the portal, up to PORTAL_CANCEL_HOURS before it
+    starts; later, they call the clinic."""
+    now = now or timezone.now()
+    locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
+    hours = settings.PORTAL_CANCEL_HOURS
+    if locked.status != AppointmentStatus.BOOKED:
+        raise ValidationError(
+            f"This appointment is {locked.get_status_display().lower()}: it cannot be cancelled.",
+            code="not_booked",
+        )
+    if locked.starts_at - now < datetime.timedelta(hours=hours):
+        raise ValidationError(
+            f"Appointments can be cancelled online up to {hours} hours before they start. "
+            f"To cancel this one, please call the clinic at {settings.CLINIC_PHONE}.",
+            code="too_late",
+        )
+    locked.set_status(
+        AppointmentStatus.CANCELLED,
+        by=by,
+        reason=reason.strip() or "Cancelled online by the patient.",
+        by_patient=True,
+    )
+    return locked
+
+
+# --- Reminders --------------------------------------------------------------------------------
+
+logger = logging.getLogger("revere.reminders")
+
+
+def _ics_text(value: str) -> str:
+    """RFC 5545 TEXT escaping."""
+    return (
+        value.replace("\\", "\\\\")
+        .replace(";", "\\;")
+        .replace(",", "\\,")
+        .replace("\r\n", "\\n")
+        .replace("\n", "\\n")
+    )
+
+
+def _ics_fold(line: str) -> list[str]:
+    """Lines longer than 75 octets continue on the next line after a space (RFC 5545 3.1)."""
+    parts, current = [], ""
+    for char in line:
+        limit = 75 if not parts else 74
+        if len((current + char).encode()) > limit:
+            parts.append(current)
+            current = char
+        else:
+            current += char
+    parts.append(current)
+    return [parts[0]] + [" " + part for part in parts[1:]]
+
+
+def appointment_ics(appointment: Appointment, *, now: datetime.datetime | None = None) -> str:
+    """A one-event iCalendar file (METHOD:PUBLISH) with times in UTC and CRLF line endings.
+    No patient name or birth date in it: only the appointment, the clinic and how to reach it."""
+    stamp = "%Y%m%dT%H%M%SZ"
+    utc = datetime.UTC
+    now = now or timezone.now()
+    if appointment.type.is_phone:
+        location = "By phone: the clinic calls you at the number on your file"
+    else:
+        location = ", ".join(filter(None, [settings.CLINIC_NAME, settings.CLINIC_ADDRESS]))
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//Revere//Clinic appointments//EN",
+        "CALSCALE:GREGORIAN",
+        "METHOD:PUBLISH",
+        "BEGIN:VEVENT",
+        f"UID:{appointment.uuid}@revere",
+        f"DTSTAMP:{now.astimezone(utc):{stamp}}",
+        f"DTSTART:{appointment.starts_at.astimezone(utc):{stamp}}",
+        f"DTEND:{appointment.ends_at.astimezone(utc):{stamp}}",
+        f"SUMMARY:{_ics_text(f'{appointment.type.name} at {settings.CLINIC_NAME}')}",
+        f"LOCATION:{_ics_text(location)}",
+        "DESCRIPTION:"
+        + _ics_text(
+            f"With {appointment.practitioner}. To cancel or change, call {settings.CLINIC_PHONE}."
+        ),
+        "STATUS:CONFIRMED",
+        "END:VEVENT",
+        "END:VCALENDAR",
+    ]
+    return "".join(part + "\r\n" for line in lines for part in _ics_fold(line))
+
+
+def _reminder_message(appointment: Appointment, *, now) -> EmailMessage:
+    start = _local(appointment.starts_at)
+    context = {
+        "appointment": appointment,
+        "patient": appointment.patient,
+        "starts_at": start,
+        "ends_at": _local(appointment.ends_at),
+        "cancel_hours": settings.PORTAL_CANCEL_HOURS,
+        "has_portal": appointment.patient.user_id is not None,
+        "clinic_name": settings.CLINIC_NAME,
+        "clinic_phone": settings.CLINIC_PHONE,
+        "clinic_address": settings.CLINIC_ADDRESS,
+    }
+    message = EmailMessage(
+        subject=(
+            f"Reminder: {appointment.type.name} at {settings.CLINIC_NAME}, "
+            f"{dateformat.format(start, 'l j F')} at {start:%H:%M}"
+        ),
+        body=render_to_string("patients/email/appointment_reminder.txt", context),
+        to=[appointment.patient.email],
+    )
+    message.attach("appointment.ics", appointment_ics(appointment, now=now), "text/calendar")
+    return message
+
+
+def appointment_reminders_send(*, now: datetime.datetime | None = None) -> tuple[int, int]:
+    """Email each patient with an address about their booked appointments starting within
+    REMINDER_HOURS that were not reminded yet. Returns (sent, failed).
+
+    Each appointment is locked (``skip_locked``: a second run at the same moment skips it),
+    mailed and marked in one transaction, so a run sends each reminder once; a failed send leaves
+    it unmarked for the next run.
+    """
+    now = now or timezone.now()
+    hours = settings.REMINDER_HOURS
+    due = list(
+        Appointment.objects.due_for_reminder(now, hours=hours)
+        .order_by("starts_at")
+        .values_list("pk", flat=True)
+    )
+    sent = failed = 0
+    for pk in due:
+        try:
+            with transaction.atomic():
+                appointment = (
+                    Appointment.objects.due_for_reminder(now, hours=hours)
+                    .select_for_update(skip_locked=True, of=("self",))
+                    .select_related("patient", "practitioner", "type")
+                    .filter(pk=pk)
+                    .first()
+                )
+                if appointment is None:
+                    continue  # another run has it, or it changed meanwhile
+                _reminder_message(appointment, now=now).send()
+                appointment.reminded_at = now
+                appointment.save(update_fields=["reminded_at"])
+        except Exception:
+            # Only the appointment's uuid: no patient name or birth date in the logs.
+            logger.exception("Reminder for appointment %s could not be sent", pk)
+            failed += 1
+        else:
+            logger.info("Reminder sent for appointment %s", appointment.uuid)
+            sent += 1
+    return sent, failed

@@ -12,4 +12,15 @@ urlpatterns = [
     path("<uuid:patient_uuid>/edit/", views.patient_edit, name="edit"),
     path("<uuid:patient_uuid>/archive/", views.patient_archive, name="archive"),
     path("<uuid:patient_uuid>/restore/", views.patient_restore, name="restore"),
+    # The schedule and booking.
+    path("schedule/", views.schedule_day, name="schedule"),
+    path("schedule/week/", views.schedule_week_pick, name="schedule_week_pick"),
+    path("schedule/week/<int:practitioner_id>/", views.schedule_week, name="schedule_week"),
+    path("appointments/book/", views.appointment_book, name="book"),
+    path("appointments/<uuid:appointment_uuid>/", views.appointment_detail, name="appointment"),
+    path(
+        "appointments/<uuid:appointment_uuid>/status/",
+        views.appointment_status,
+        name="appointment_status",
+    ),
 ]

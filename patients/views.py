@@ -1,12 +1,29 @@
+import datetime
+import uuid
+
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import dateformat, timezone
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_POST
 
-from patients import services
-from patients.forms import PatientForm, PatientSearchForm
-from patients.models import Patient
+from patients import scheduling, selectors, services
+from patients.forms import (
+    AppointmentStatusForm,
+    BookingForm,
+    BookingSearchForm,
+    NewCallerForm,
+    PatientForm,
+    PatientSearchForm,
+    ScheduleDayForm,
+)
+from patients.models import AppointmentStatus, Patient, Practitioner
 from revere.access import manager_required, staff_required
 from revere.panels import patient_panels
 
@@ -48,15 +65,31 @@ def patient_create(request):
 @staff_required
 def patient_detail(request, patient_uuid):
     patient = get_object_or_404(
-        Patient.objects.visible_to(request.user).select_related(
-            "consent_iastr_recorded_by", "created_by"
+        Patient.objects.visible_to(request.user)
+        .select_related("consent_iastr_recorded_by", "created_by")
+        .annotate(
+            no_show_count=Count(
+                "appointments", filter=Q(appointments__status=AppointmentStatus.NO_SHOW)
+            )
         ),
         uuid=patient_uuid,
     )
+    upcoming, past = selectors.patient_appointments(patient=patient)
     return render(
         request,
         "patients/patient_detail.html",
-        {"patient": patient, "panels": patient_panels(request, patient)},
+        {
+            "patient": patient,
+            "appointment_lists": [
+                ("Upcoming", upcoming, "No upcoming appointments."),
+                (
+                    f"Past (the latest {selectors.PATIENT_PAGE_APPOINTMENTS})",
+                    past,
+                    "No past appointments.",
+                ),
+            ],
+            "panels": patient_panels(request, patient),
+        },
     )
 
 
@@ -105,3 +138,319 @@ def patient_restore(request, patient_uuid):
     services.patient_restore(patient=patient, by=request.user)
     messages.success(request, f"{patient.full_name} is restored to the patient list.")
     return redirect("patients:detail", patient_uuid=patient.uuid)
+
+
+# --- Schedule ---------------------------------------------------------------------------------
+
+
+def _chosen_day(request) -> tuple[datetime.date, ScheduleDayForm]:
+    """The ?day= of the date picker, today when absent or not a usable date."""
+    form = ScheduleDayForm(request.GET or None)
+    if form.is_valid() and form.cleaned_data["day"]:
+        return form.cleaned_data["day"], form
+    return timezone.localdate(), form
+
+
+@staff_required
+def schedule_day(request):
+    day, form = _chosen_day(request)
+    one_day = datetime.timedelta(days=1)
+    return render(
+        request,
+        "patients/schedule_day.html",
+        {
+            "grid": selectors.schedule_day(day=day),
+            "day": day,
+            "form": form,
+            "today": timezone.localdate(),
+            "previous_day": day - one_day,
+            "next_day": day + one_day,
+        },
+    )
+
+
+@staff_required
+def schedule_week(request, practitioner_id):
+    practitioner = get_object_or_404(Practitioner, pk=practitioner_id)
+    day, form = _chosen_day(request)
+    monday = selectors.week_start(day)
+    week = datetime.timedelta(days=7)
+    return render(
+        request,
+        "patients/schedule_week.html",
+        {
+            "grid": selectors.schedule_week(practitioner=practitioner, day=day),
+            "practitioner": practitioner,
+            "practitioners": selectors.bookable_practitioners(),
+            "day": day,
+            "form": form,
+            "monday": monday,
+            "sunday": monday + datetime.timedelta(days=6),
+            "previous_week": monday - week,
+            "next_week": monday + week,
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@staff_required
+def schedule_week_pick(request):
+    """The week view's practitioner picker (a GET form, so it works without JavaScript)."""
+    chosen = request.GET.get("practitioner", "")
+    practitioners = selectors.bookable_practitioners()
+    practitioner = (
+        practitioners.filter(pk=chosen).first() if chosen.isdigit() else None
+    ) or practitioners.first()
+    if practitioner is None:
+        messages.info(request, "No practitioner is set up yet: the manager adds them in the admin.")
+        return redirect("patients:schedule")
+    url = reverse("patients:schedule_week", args=[practitioner.pk])
+    day, _ = _chosen_day(request)
+    return redirect(f"{url}?day={day:%Y-%m-%d}")
+
+
+# --- Booking ----------------------------------------------------------------------------------
+
+# Which field of the booking form shows each refusal of the booking service.
+BOOKING_ERROR_FIELDS = {
+    "outside_hours": "outside_hours",
+    "practitioner_busy": "start",
+    "slot_taken": "start",
+    "past": "start",
+    "too_far": "day",
+    "needs_registration": "type",
+}
+
+
+def _booking_patient(request, value):
+    """The patient named by ?patient=<uuid>, scoped to the user; a wrong one is a 404."""
+    if not value:
+        return None
+    try:
+        patient_uuid = uuid.UUID(str(value))
+    except ValueError:
+        raise Http404("No such patient.") from None
+    return get_object_or_404(Patient.objects.visible_to(request.user), uuid=patient_uuid)
+
+
+def _free_practitioners_at(type, practitioner, starts_at) -> list:
+    """Who could take ``starts_at``: the chosen practitioner, or for "any" those free then."""
+    if practitioner is not None:
+        return [practitioner]
+    day = timezone.localtime(starts_at, timezone.get_default_timezone()).date()
+    for free in selectors.free_times(
+        type=type, practitioners=selectors.bookable_practitioners(), day=day
+    ):
+        if free.slot.start == starts_at:
+            return free.practitioners
+    return []
+
+
+def _book(request, data, patient, caller):
+    practitioner = data["practitioner"]
+    common = {"type": data["type"], "starts_at": data["starts_at"], "by": request.user}
+    if caller is not None:
+        return services.appointment_book_new_caller(
+            **caller,
+            practitioners=_free_practitioners_at(data["type"], practitioner, data["starts_at"]),
+            notes=data["notes"],
+            outside_hours_reason=data["outside_hours_reason"],
+            **common,
+        )
+    if practitioner is None:
+        return services.appointment_book_any(
+            patient=patient,
+            practitioners=_free_practitioners_at(data["type"], None, data["starts_at"]),
+            notes=data["notes"],
+            **common,
+        )
+    return services.appointment_book(
+        patient=patient,
+        practitioner=practitioner,
+        notes=data["notes"],
+        outside_hours_reason=data["outside_hours_reason"],
+        **common,
+    )
+
+
+@staff_required
+def appointment_book(request):
+    """Choose the patient (or a new caller), the type, practitioner and day; pick a free time;
+    confirm. GET lists; POST books (and on a refusal lists again, with what was typed)."""
+    data = request.POST if request.method == "POST" else request.GET
+    new_caller = data.get("new_caller") == "1"
+    patient = None if new_caller else _booking_patient(request, data.get("patient"))
+
+    searched = request.method == "POST" or "type" in request.GET
+    search = BookingSearchForm(
+        data if searched else None,
+        phone_only=new_caller,
+        initial={
+            "practitioner": request.GET.get("practitioner", "")
+            if request.GET.get("practitioner", "").isdigit()
+            else None,
+            "day": request.GET.get("day") or timezone.localdate(),
+        },
+    )
+    book_form = BookingForm(
+        request.POST if request.method == "POST" else None, phone_only=new_caller
+    )
+    caller_form = NewCallerForm(request.POST or None) if new_caller else None
+    next_times = None
+
+    if request.method == "POST":
+        ready = book_form.is_valid() and (caller_form is None or caller_form.is_valid())
+        if patient is None and not new_caller:
+            book_form.add_error(None, "Choose the patient first.")
+            ready = False
+        if ready:
+            try:
+                appointment = _book(
+                    request,
+                    book_form.cleaned_data,
+                    patient,
+                    caller_form.cleaned_data if caller_form else None,
+                )
+            except services.SlotTaken as exc:
+                book_form.add_error("start", exc)
+                data_ok = book_form.cleaned_data
+                next_times = selectors.next_free_times(
+                    type=data_ok["type"],
+                    practitioners=[data_ok["practitioner"]]
+                    if data_ok["practitioner"]
+                    else selectors.bookable_practitioners(),
+                    after=data_ok["starts_at"],
+                )
+            except ValidationError as exc:
+                book_form.add_error(BOOKING_ERROR_FIELDS.get(getattr(exc, "code", None)), exc)
+            else:
+                start = timezone.localtime(appointment.starts_at)
+                messages.success(
+                    request,
+                    f"Booked: {appointment.type} with {appointment.practitioner} on "
+                    f"{dateformat.format(start, 'l j F Y')} at {start:%H:%M}.",
+                )
+                return redirect("patients:appointment", appointment_uuid=appointment.uuid)
+
+    # The free times for the type, practitioner and day searched (valid ones only).
+    criteria = search.cleaned_data if search.is_bound and search.is_valid() else None
+    free = None
+    if criteria and (patient is not None or new_caller):
+        practitioners = (
+            [criteria["practitioner"]]
+            if criteria["practitioner"]
+            else list(selectors.bookable_practitioners())
+        )
+        free = selectors.free_times(
+            type=criteria["type"], practitioners=practitioners, day=criteria["day"]
+        )
+        if not free and next_times is None:
+            next_times = selectors.next_free_times(
+                type=criteria["type"],
+                practitioners=practitioners,
+                after=scheduling.day_bounds(
+                    criteria["day"] + datetime.timedelta(days=1), selectors.clinic_tz()
+                ).start,
+            )
+
+    # Patient search, when no patient is chosen yet.
+    patient_search = PatientSearchForm(request.GET if "q" in request.GET else None)
+    matches = None
+    if patient is None and not new_caller and patient_search.is_bound and patient_search.is_valid():
+        matches = list(
+            Patient.objects.visible_to(request.user).search(patient_search.cleaned_data["q"])[:10]
+        )
+
+    carry = {
+        key: data.get(key, "")[:40]
+        for key in ("type", "practitioner", "day", "time")
+        if data.get(key)
+    }
+    selected = request.POST.get("start") or ""
+    wanted_time = request.GET.get("time", "")
+    return render(
+        request,
+        "patients/appointment_book.html",
+        {
+            "patient": patient,
+            "new_caller": new_caller,
+            "search": search,
+            "criteria": criteria,
+            "book_form": book_form,
+            "caller_form": caller_form,
+            "free_times": free,
+            "next_times": next_times,
+            "selected": selected,
+            "wanted_time": wanted_time,
+            "patient_search": patient_search,
+            "matches": matches,
+            # What the user chose so far, carried through the patient search links.
+            "carry": carry,
+            "carry_query": urlencode(carry),
+            "caller_carry_query": urlencode({k: v for k, v in carry.items() if k != "type"}),
+        },
+    )
+
+
+# --- One appointment --------------------------------------------------------------------------
+
+
+def _appointment_for(request, appointment_uuid):
+    appointment = selectors.appointment_get(user=request.user, appointment_uuid=appointment_uuid)
+    if appointment is None:
+        raise Http404("No such appointment.")
+    return appointment
+
+
+def _appointment_page(request, appointment, status_form=None):
+    return render(
+        request,
+        "patients/appointment_detail.html",
+        {
+            "appointment": appointment,
+            "status_form": status_form,
+            "allowed": appointment.allowed_statuses(),
+            "statuses": AppointmentStatus,
+            "next": _safe_next(request),
+        },
+    )
+
+
+def _safe_next(request) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return ""
+
+
+@staff_required
+def appointment_detail(request, appointment_uuid):
+    return _appointment_page(request, _appointment_for(request, appointment_uuid))
+
+
+@staff_required
+@require_POST
+def appointment_status(request, appointment_uuid):
+    appointment = _appointment_for(request, appointment_uuid)
+    form = AppointmentStatusForm(request.POST)
+    if form.is_valid():
+        try:
+            services.appointment_set_status(
+                appointment=appointment,
+                status=form.cleaned_data["status"],
+                by=request.user,
+                reason=form.cleaned_data["reason"],
+                by_patient=form.cleaned_data["by_patient"],
+            )
+        except ValidationError as exc:
+            form.add_error("reason" if exc.code == "reason_required" else None, exc)
+        else:
+            label = AppointmentStatus(form.cleaned_data["status"]).label.lower()
+            messages.success(request, f"The appointment is marked as {label}.")
+            return redirect(
+                _safe_next(request)
+                or reverse("patients:appointment", kwargs={"appointment_uuid": appointment.uuid})
+            )
+    return _appointment_page(request, appointment, status_form=form)

@@ -158,6 +158,14 @@ SESSION_COOKIE_AGE = 60 * 60 * 10  # a clinic working day
 
 PATIENTS_PER_PAGE = 25
 
+# Schedule and booking (patients app).
+# Shown in appointment reminders and their calendar files as the place of in-clinic visits.
+CLINIC_ADDRESS = env.str("CLINIC_ADDRESS", default="")
+# Patients may cancel in the portal up to this many hours before the appointment; later, they call.
+PORTAL_CANCEL_HOURS = env.int("PORTAL_CANCEL_HOURS", default=24)
+# `manage.py send_reminders` emails about appointments starting within this many hours.
+REMINDER_HOURS = env.int("REMINDER_HOURS", default=24)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -8,6 +8,9 @@ from revere import roles
 def home(request):
     """Send each role to its own start page."""
     user = request.user
+    if roles.role_of(user) in (roles.FRONT_DESK, roles.MANAGER):
+        # The front desk and the manager start the day on the schedule.
+        return redirect("patients:schedule")
     if roles.is_clinic_staff(user):
         return redirect("patients:list")
     if roles.is_patient_user(user):

@@ -55,3 +55,53 @@ class PatientFactory(factory.django.DjangoModelFactory):
     email = factory.LazyAttributeSequence(
         lambda p, n: f"{p.first_name.lower()}.{p.last_name.lower()}{n}@example.com"
     )
+
+
+# --- Schedule and booking (patients app) ------------------------------------------------------
+
+
+class AppointmentTypeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "patients.AppointmentType"
+        django_get_or_create = ("name",)
+
+    name = "Follow-up IASTR"
+    minutes = 30
+    mode = "in_clinic"
+
+
+class WorkingHoursFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "patients.WorkingHours"
+
+    practitioner = factory.SubFactory(PractitionerFactory)
+    weekday = 0
+    starts = datetime.time(8, 0)
+    ends = datetime.time(12, 0)
+
+
+class TimeOffFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "patients.TimeOff"
+
+    practitioner = factory.SubFactory(PractitionerFactory)
+    starts_at = factory.LazyFunction(lambda: datetime.datetime(2030, 1, 7, 16, tzinfo=datetime.UTC))
+    ends_at = factory.LazyAttribute(lambda t: t.starts_at + datetime.timedelta(hours=4))
+    reason = "Conference"
+
+
+class AppointmentFactory(factory.django.DjangoModelFactory):
+    """Saved straight to the table, past the booking service's checks (the database's
+    constraints still apply): for arranging a schedule in a test."""
+
+    class Meta:
+        model = "patients.Appointment"
+
+    patient = factory.SubFactory(PatientFactory)
+    practitioner = factory.SubFactory(PractitionerFactory)
+    type = factory.SubFactory(AppointmentTypeFactory)
+    starts_at = factory.LazyFunction(lambda: datetime.datetime(2030, 1, 7, 17, tzinfo=datetime.UTC))
+    ends_at = factory.LazyAttribute(
+        lambda a: a.starts_at + datetime.timedelta(minutes=a.type.minutes)
+    )
+    status = "booked"

@@ -14,6 +14,7 @@ def reload_reference_data():
     """
     for module, function in (
         ("patients.migrations.0002_create_role_groups", "create_groups"),
+        ("patients.migrations.0004_load_appointment_types", "load_appointment_types"),
         ("treatments.migrations.0002_load_clinical_reference_data", "load"),
     ):
         getattr(importlib.import_module(module), function)(apps, None)

@@ -38,20 +38,20 @@ def test_wrong_password_gives_a_clear_error_and_keeps_the_username(client, physi
 
 
 @pytest.mark.parametrize(
-    "user_fixture, home",
+    "user_fixture, home, template",
     [
-        ("physio", "/patients/"),
-        ("front_desk", "/patients/"),
-        ("manager", "/patients/"),
+        ("physio", "/patients/", "patients/patient_list.html"),
+        ("front_desk", "/patients/schedule/", "patients/schedule_day.html"),
+        ("manager", "/patients/schedule/", "patients/schedule_day.html"),
     ],
 )
-def test_each_staff_role_lands_on_the_patient_list(client, request, user_fixture, home):
+def test_each_staff_role_lands_on_the_patient_list(client, request, user_fixture, home, template):
     user = request.getfixturevalue(user_fixture)
     response = client.post(
         "/accounts/login/", {"username": user.username, "password": PASSWORD}, follow=True
     )
     assert response.redirect_chain[-1][0] == home
-    assert response.templates[0].name == "patients/patient_list.html"
+    assert response.templates[0].name == template
 
 
 def test_patient_lands_on_their_portal_page(client, patient_user, own_patient):

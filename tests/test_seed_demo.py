@@ -30,10 +30,10 @@ def test_seed_demo_is_idempotent_and_every_demo_login_works(capsys):
 
     output = capsys.readouterr().out
     homes = {
-        "manager": "/patients/",
+        "manager": "/patients/schedule/",
         "physio.moreau": "/patients/",
         "physio.okafor": "/patients/",
-        "frontdesk": "/patients/",
+        "frontdesk": "/patients/schedule/",
         "patient.tremblay": "/portal/",
         "patient.nakamura": "/portal/",
         "patient.oduya": "/portal/",

@@ -21,8 +21,9 @@ def test_front_desk_registers_a_patient_and_finds_them(page):
     page.get_by_label("Username").fill("desk")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("heading", name="Patients")).to_be_visible()
     expect(page.get_by_test_id("signed-in-as")).to_contain_text("Front desk")
+    page.get_by_role("link", name="Patients", exact=True).click()
+    expect(page.get_by_role("heading", name="Patients")).to_be_visible()
 
     page.get_by_role("link", name="Register a patient").click()
     page.get_by_label("First name").fill("Saoirse")

@@ -1,4 +1,5 @@
-"""Demo data: a manager, two physiotherapists, a front-desk user and some patients.
+"""Demo data: a manager, two physiotherapists, a front-desk user, some patients, their working
+hours and a few appointments from today on.
 
 Every person here is invented. Running the command again changes nothing that exists already
 (accounts and patients are looked up by username and by a fixed UUID), so `make run` can call it on
@@ -7,13 +8,24 @@ every start.
 
 import datetime
 import uuid
+from importlib import import_module
 
+from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.utils import timezone
 
-from patients.models import Patient, Practitioner, ReferralSource
+from patients import scheduling
+from patients.models import (
+    Appointment,
+    AppointmentType,
+    Patient,
+    Practitioner,
+    ReferralSource,
+    WorkingHours,
+)
 from revere import demo, roles
 
 STAFF = (
@@ -93,6 +105,37 @@ def demo_patient_uuid(n: int) -> uuid.UUID:
     return uuid.UUID(f"00000000-0000-4000-8000-{n:012d}")
 
 
+# Both demo physiotherapists work Monday to Friday with a lunch break.
+WORKING_BLOCKS = ((datetime.time(8), datetime.time(12)), (datetime.time(13), datetime.time(17)))
+INITIAL, FOLLOW_UP, CALL = (
+    "Initial assessment",
+    "Follow-up IASTR",
+    "Free 10-minute consultation call",
+)
+# One day's demo appointments: (physiotherapist username, wall-clock start, type). Patients
+# rotate from day to day.
+DAY_PLAN = (
+    ("physio.moreau", datetime.time(9, 0), FOLLOW_UP),
+    ("physio.moreau", datetime.time(10, 0), INITIAL),
+    ("physio.moreau", datetime.time(14, 0), FOLLOW_UP),
+    ("physio.okafor", datetime.time(8, 30), CALL),
+    ("physio.okafor", datetime.time(11, 0), FOLLOW_UP),
+    ("physio.okafor", datetime.time(15, 30), INITIAL),
+)
+DEMO_DAYS = 4  # today and the next three working days
+_DEMO_NAMESPACE = uuid.UUID("6f1d3c1e-4a8b-4f57-9d0e-2b7c1f0a9e55")
+
+
+def demo_days(today: datetime.date) -> list[datetime.date]:
+    """Today (even on a weekend, so the schedule is never empty) and the next working days."""
+    days, day = [today], today
+    while len(days) < DEMO_DAYS:
+        day += datetime.timedelta(days=1)
+        if day.weekday() < 5:
+            days.append(day)
+    return days
+
+
 class Command(BaseCommand):
     help = "Create the demo accounts and patients (synthetic), idempotently."
 
@@ -154,7 +197,73 @@ class Command(BaseCommand):
             )
             created += made
 
-        self.stdout.write(f"Demo data ready ({created} new accounts or patients).")
+        booked = self._schedule(manager)
+
+        self.stdout.write(
+            f"Demo data ready ({created} new accounts or patients, {booked} new appointments)."
+        )
         self.stdout.write(f"Demo logins (password for all: {demo.DEMO_PASSWORD}):")
         for entry in demo.DEMO_ACCOUNTS:
             self.stdout.write(f"  {entry['username']:<20} {entry['role']}")
+
+    def _schedule(self, manager) -> int:
+        """Working hours for the demo physiotherapists and a few appointments from today on.
+
+        Each appointment's uuid is derived from its date and slot, so a second run the same day,
+        or the next day, finds the ones it made instead of booking them again.
+        """
+        physios = {
+            p.user.username: p
+            for p in Practitioner.objects.select_related("user").filter(
+                user__username__in=[username for username, *_ in STAFF]
+            )
+        }
+        for physio in physios.values():
+            for weekday in range(5):
+                for starts, ends in WORKING_BLOCKS:
+                    WorkingHours.objects.get_or_create(
+                        practitioner=physio, weekday=weekday, starts=starts, ends=ends
+                    )
+        # The types come from a data migration; load them again in case the rows were deleted.
+        import_module("patients.migrations.0004_load_appointment_types").load_appointment_types(
+            apps, None
+        )
+        types = {
+            t.name: t for t in AppointmentType.objects.filter(name__in=[INITIAL, FOLLOW_UP, CALL])
+        }
+        patients = list(
+            Patient.objects.filter(uuid__in=[demo_patient_uuid(n) for n, *_ in PATIENTS])
+        )
+        patients.sort(key=lambda p: p.uuid)
+        if len(types) < 3 or not patients:
+            return 0
+        tz = timezone.get_default_timezone()
+        made = 0
+        for day_index, day in enumerate(demo_days(timezone.localdate())):
+            for slot, (username, wall, type_name) in enumerate(DAY_PLAN):
+                physio = physios.get(username)
+                if physio is None:
+                    continue
+                type = types[type_name]
+                starts_at = scheduling.local_instant(day, wall, tz)
+                key = uuid.uuid5(_DEMO_NAMESPACE, f"{day.isoformat()}/{slot}")
+                if Appointment.objects.filter(uuid=key).exists():
+                    continue
+                try:
+                    with transaction.atomic():
+                        Appointment.objects.create(
+                            uuid=key,
+                            patient=patients[(day_index + slot) % len(patients)],
+                            practitioner=physio,
+                            type=type,
+                            starts_at=starts_at,
+                            ends_at=scheduling.add_minutes(starts_at, type.minutes),
+                            booked_by=manager,
+                            outside_hours_reason=""
+                            if day.weekday() < 5
+                            else "Demo data: so that today's schedule is not empty.",
+                        )
+                except IntegrityError:
+                    continue  # something else holds that time already; leave it
+                made += 1
+        return made

@@ -187,6 +187,12 @@ class Patient(models.Model):
     def has_iastr_consent(self) -> bool:
         return self.consent_iastr_at is not None
 
+    @property
+    def details_incomplete(self) -> bool:
+        """A new caller booked with only a name and phone: the front desk completes the record
+        (date of birth at least) before the first visit."""
+        return self.date_of_birth is None
+
     def age_on(self, day) -> int | None:
         if self.date_of_birth is None:
             return None

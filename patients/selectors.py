@@ -1,0 +1,415 @@
+"""Reads for the schedule and booking (HackSoft-style selectors): each one a fixed number of
+queries whatever the number of appointments or practitioners.
+
+For other apps: ``practitioner_day`` (a physiotherapist's appointments of one day) and
+``appointment_get`` (one appointment by its uuid, scoped to the user).
+"""
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.utils import timezone
+
+from patients import scheduling
+from patients.models import (
+    ACTIVE_STATUSES,
+    Appointment,
+    AppointmentStatus,
+    AppointmentType,
+    Patient,
+    Practitioner,
+    TimeOff,
+    WorkingHours,
+)
+from patients.scheduling import Interval
+
+# How far ahead the booking page looks for "next free times", and how many it lists.
+NEXT_FREE_DAYS = 21
+NEXT_FREE_LIMIT = 6
+# Rows shown on the patient page for each of upcoming and past appointments.
+PATIENT_PAGE_APPOINTMENTS = 10
+
+
+def clinic_tz():
+    return timezone.get_default_timezone()
+
+
+def practitioner_day(
+    *, practitioner: Practitioner, day: datetime.date, include_inactive: bool = False
+) -> list[Appointment]:
+    """A practitioner's appointments on ``day`` (the clinic's local day), ordered by start, with
+    patient and type loaded. Cancelled and no-show ones only with ``include_inactive``."""
+    bounds = scheduling.day_bounds(day, clinic_tz())
+    appointments = Appointment.objects.filter(
+        practitioner=practitioner, starts_at__gte=bounds.start, starts_at__lt=bounds.end
+    )
+    if not include_inactive:
+        appointments = appointments.active()
+    return list(appointments.select_related("patient", "type").order_by("starts_at", "pk"))
+
+
+def appointment_get(*, user, appointment_uuid) -> Appointment | None:
+    """The appointment with this uuid if ``user`` may see it, else None (the view answers 404)."""
+    return (
+        Appointment.objects.visible_to(user)
+        .select_related("patient", "practitioner", "type")
+        .filter(uuid=appointment_uuid)
+        .first()
+    )
+
+
+def bookable_practitioners():
+    return Practitioner.objects.filter(active=True).order_by("display_name", "pk")
+
+
+def bookable_types(*, phone_only: bool = False):
+    types = AppointmentType.objects.filter(active=True).order_by("minutes", "name")
+    if phone_only:
+        types = types.filter(mode="phone")
+    return types
+
+
+# --- availability -------------------------------------------------------------------------
+
+
+@dataclass
+class Availability:
+    """What the free-slot arithmetic needs for some practitioners over some span."""
+
+    blocks: dict[int, dict[int, list[tuple[datetime.time, datetime.time]]]]
+    busy: dict[int, list[Interval]]
+
+
+def _availability(practitioner_ids: list[int], span: Interval) -> Availability:
+    """Three queries: working hours, time off and the appointments holding their time."""
+    blocks: dict[int, dict[int, list]] = defaultdict(lambda: defaultdict(list))
+    for hours in WorkingHours.objects.filter(practitioner_id__in=practitioner_ids):
+        blocks[hours.practitioner_id][hours.weekday].append((hours.starts, hours.ends))
+    busy: dict[int, list[Interval]] = defaultdict(list)
+    for off in TimeOff.objects.filter(
+        practitioner_id__in=practitioner_ids, starts_at__lt=span.end, ends_at__gt=span.start
+    ):
+        busy[off.practitioner_id].append(Interval(off.starts_at, off.ends_at))
+    for practitioner_id, starts_at, ends_at in (
+        Appointment.objects.active()
+        .filter(practitioner_id__in=practitioner_ids)
+        .overlapping(span.start, span.end)
+        .values_list("practitioner_id", "starts_at", "ends_at")
+    ):
+        busy[practitioner_id].append(Interval(starts_at, ends_at))
+    return Availability(blocks=blocks, busy=busy)
+
+
+@dataclass
+class FreeTime:
+    """One start time on the booking page and who is free then."""
+
+    slot: Interval
+    practitioners: list[Practitioner]
+
+    @property
+    def starts_at(self) -> datetime.datetime:
+        return timezone.localtime(self.slot.start, clinic_tz())
+
+    @property
+    def ends_at(self) -> datetime.datetime:
+        return timezone.localtime(self.slot.end, clinic_tz())
+
+    @property
+    def value(self) -> str:
+        """The form value: an ISO instant with its offset, so 01:30 on the autumn change day is
+        unambiguous."""
+        return self.starts_at.isoformat()
+
+
+def _free_times(
+    practitioners: list[Practitioner],
+    minutes: int,
+    days: list[datetime.date],
+    availability: Availability,
+    now: datetime.datetime,
+) -> list[FreeTime]:
+    tz = clinic_tz()
+    by_start: dict[datetime.datetime, FreeTime] = {}
+    for day in days:
+        for practitioner in practitioners:
+            for slot in scheduling.free_starts(
+                day=day,
+                minutes=minutes,
+                blocks=availability.blocks[practitioner.pk][day.weekday()],
+                busy=availability.busy[practitioner.pk],
+                tz=tz,
+                not_before=now,
+            ):
+                by_start.setdefault(slot.start, FreeTime(slot, [])).practitioners.append(
+                    practitioner
+                )
+    return [by_start[start] for start in sorted(by_start)]
+
+
+def free_times(
+    *,
+    type: AppointmentType,
+    practitioners: list[Practitioner],
+    day: datetime.date,
+    now: datetime.datetime | None = None,
+) -> list[FreeTime]:
+    """The free start times of ``type`` on ``day`` for any of ``practitioners``: working hours
+    minus time off minus active appointments, none in the past. Three queries."""
+    practitioners = list(practitioners)
+    bounds = scheduling.day_bounds(day, clinic_tz())
+    availability = _availability([p.pk for p in practitioners], bounds)
+    return _free_times(practitioners, type.minutes, [day], availability, now or timezone.now())
+
+
+def next_free_times(
+    *,
+    type: AppointmentType,
+    practitioners: list[Practitioner],
+    after: datetime.datetime,
+    limit: int = NEXT_FREE_LIMIT,
+    days: int = NEXT_FREE_DAYS,
+    now: datetime.datetime | None = None,
+) -> list[FreeTime]:
+    """The first ``limit`` free start times from ``after`` on, looking ``days`` ahead. Three
+    queries whatever the span."""
+    practitioners = list(practitioners)
+    tz = clinic_tz()
+    first_day = timezone.localtime(after, tz).date()
+    span = Interval(
+        scheduling.day_bounds(first_day, tz).start,
+        scheduling.day_bounds(first_day + datetime.timedelta(days=days - 1), tz).end,
+    )
+    availability = _availability([p.pk for p in practitioners], span)
+    not_before = max(after, now or timezone.now())
+    all_days = [first_day + datetime.timedelta(days=n) for n in range(days)]
+    return _free_times(practitioners, type.minutes, all_days, availability, not_before)[:limit]
+
+
+# --- the schedule grid --------------------------------------------------------------------
+
+
+@dataclass
+class Cell:
+    kind: str  # "appointments", "free", "past", "closed" or "away"
+    practitioner: Practitioner
+    day: datetime.date
+    time: datetime.time
+    rowspan: int = 1
+    appointments: list[Appointment] = field(default_factory=list)
+
+
+@dataclass
+class Row:
+    time: datetime.time
+    cells: list[Cell]
+
+
+@dataclass
+class Column:
+    practitioner: Practitioner
+    day: datetime.date
+
+
+@dataclass
+class Grid:
+    columns: list[Column]
+    rows: list[Row]
+    # Cancelled and no-show appointments, listed under the grid: their time is free again.
+    inactive: list[Appointment]
+
+    @property
+    def appointment_count(self) -> int:
+        return sum(len(c.appointments) for row in self.rows for c in row.cells)
+
+
+DEFAULT_OPEN = datetime.time(8, 0)
+DEFAULT_CLOSE = datetime.time(18, 0)
+
+
+def _wall_minutes(instant: datetime.datetime, day: datetime.date, tz) -> int:
+    local = instant.astimezone(tz)
+    if local.date() < day:
+        return 0
+    if local.date() > day:
+        return 24 * 60
+    return local.hour * 60 + local.minute
+
+
+def _grid(columns: list[Column], data: "ScheduleData", now: datetime.datetime) -> Grid:
+    tz = clinic_tz()
+    active = [a for a in data.appointments if a.status in ACTIVE_STATUSES]
+    inactive = [a for a in data.appointments if a.status not in ACTIVE_STATUSES]
+
+    # The rows span every column's working hours and every appointment shown.
+    walls = []
+    for column in columns:
+        for start, end in data.blocks[column.practitioner.pk][column.day.weekday()]:
+            walls += [start, end]
+    for appointment in active:
+        start = appointment.starts_at.astimezone(tz)
+        end = appointment.ends_at.astimezone(tz)
+        walls += [start.time(), end.time() if end.date() == start.date() else datetime.time.max]
+    times = scheduling.grid_times(
+        min(walls, default=DEFAULT_OPEN), max(walls, default=DEFAULT_CLOSE)
+    )
+    if not times:
+        times = scheduling.grid_times(DEFAULT_OPEN, DEFAULT_CLOSE)
+    first = times[0].hour * 60 + times[0].minute
+    step = scheduling.SLOT_MINUTES
+
+    grid_rows = [Row(time=t, cells=[]) for t in times]
+    for column in columns:
+        # Appointments become blocks of rows; ones that share a row (an odd start time booked
+        # with an override) share one cell rather than breaking the table.
+        mine = sorted(
+            (
+                a
+                for a in active
+                if a.practitioner_id == column.practitioner.pk
+                and a.starts_at.astimezone(tz).date() <= column.day
+                and a.ends_at.astimezone(tz).date() >= column.day
+            ),
+            key=lambda a: a.starts_at,
+        )
+        groups: list[list] = []  # [first_row, last_row_exclusive, appointments]
+        for appointment in mine:
+            start_row = max(
+                0, (_wall_minutes(appointment.starts_at, column.day, tz) - first) // step
+            )
+            end_minutes = _wall_minutes(appointment.ends_at, column.day, tz) - first
+            end_row = min(len(times), max(start_row + 1, -(-end_minutes // step)))
+            if start_row >= len(times):
+                continue
+            if groups and start_row < groups[-1][1]:
+                groups[-1][1] = max(groups[-1][1], end_row)
+                groups[-1][2].append(appointment)
+            else:
+                groups.append([start_row, end_row, [appointment]])
+        covered = {}
+        for start_row, end_row, members in groups:
+            covered[start_row] = (end_row - start_row, members)
+            for row in range(start_row + 1, end_row):
+                covered[row] = None
+
+        working = scheduling.working_intervals(
+            column.day,
+            data.blocks[column.practitioner.pk][column.day.weekday()],
+            tz,
+        )
+        away = data.away[column.practitioner.pk]
+        for index, row in enumerate(grid_rows):
+            if index in covered:
+                if covered[index] is not None:
+                    rowspan, members = covered[index]
+                    row.cells.append(
+                        Cell(
+                            "appointments",
+                            column.practitioner,
+                            column.day,
+                            row.time,
+                            rowspan=rowspan,
+                            appointments=members,
+                        )
+                    )
+                continue
+            start = scheduling.local_instant(column.day, row.time, tz)
+            slot = Interval(start, start + scheduling.SLOT)
+            if any(slot.overlaps(off) for off in away):
+                kind = "away"
+            elif any(block.contains(slot) for block in working):
+                kind = "free" if start >= now else "past"
+            else:
+                kind = "closed"
+            row.cells.append(Cell(kind, column.practitioner, column.day, row.time))
+    return Grid(columns=columns, rows=grid_rows, inactive=inactive)
+
+
+@dataclass
+class ScheduleData:
+    blocks: dict[int, dict[int, list[tuple[datetime.time, datetime.time]]]]
+    away: dict[int, list[Interval]]
+    appointments: list[Appointment]
+
+
+def _schedule_data(practitioner_ids: list[int], span: Interval) -> ScheduleData:
+    """Working hours, time off and every appointment (any status) in ``span``: three queries."""
+    blocks: dict[int, dict[int, list]] = defaultdict(lambda: defaultdict(list))
+    for hours in WorkingHours.objects.filter(practitioner_id__in=practitioner_ids):
+        blocks[hours.practitioner_id][hours.weekday].append((hours.starts, hours.ends))
+    away: dict[int, list[Interval]] = defaultdict(list)
+    for off in TimeOff.objects.filter(
+        practitioner_id__in=practitioner_ids, starts_at__lt=span.end, ends_at__gt=span.start
+    ):
+        away[off.practitioner_id].append(Interval(off.starts_at, off.ends_at))
+    appointments = list(
+        Appointment.objects.filter(practitioner_id__in=practitioner_ids)
+        .overlapping(span.start, span.end)
+        .select_related("patient", "type")
+        .order_by("starts_at", "pk")
+    )
+    return ScheduleData(blocks=blocks, away=away, appointments=appointments)
+
+
+def schedule_day(*, day: datetime.date, now: datetime.datetime | None = None) -> Grid:
+    """The front desk's day: one column per active practitioner. Four queries."""
+    practitioners = list(bookable_practitioners())
+    columns = [Column(practitioner=p, day=day) for p in practitioners]
+    data = _schedule_data([p.pk for p in practitioners], scheduling.day_bounds(day, clinic_tz()))
+    return _grid(columns, data, now or timezone.now())
+
+
+def week_start(day: datetime.date) -> datetime.date:
+    return day - datetime.timedelta(days=day.weekday())
+
+
+def schedule_week(
+    *, practitioner: Practitioner, day: datetime.date, now: datetime.datetime | None = None
+) -> Grid:
+    """One practitioner's week (Monday to Sunday) around ``day``, a column per day; weekend days
+    only when they have working hours or appointments. Three queries."""
+    tz = clinic_tz()
+    monday = week_start(day)
+    days = [monday + datetime.timedelta(days=n) for n in range(7)]
+    span = Interval(
+        scheduling.day_bounds(days[0], tz).start, scheduling.day_bounds(days[-1], tz).end
+    )
+    data = _schedule_data([practitioner.pk], span)
+    booked_days = {a.starts_at.astimezone(tz).date() for a in data.appointments}
+    worked_days = set(data.blocks[practitioner.pk])
+    shown = [d for d in days if d.weekday() < 5 or d.weekday() in worked_days or d in booked_days]
+    columns = [Column(practitioner=practitioner, day=d) for d in shown]
+    return _grid(columns, data, now or timezone.now())
+
+
+# --- the patient page ---------------------------------------------------------------------
+
+
+def patient_appointments(
+    *,
+    patient: Patient,
+    now: datetime.datetime | None = None,
+    limit: int = PATIENT_PAGE_APPOINTMENTS,
+) -> tuple[list[Appointment], list[Appointment]]:
+    """(upcoming, past) for the patient page, ``limit`` of each, any status: upcoming (not
+    ended yet) soonest first, past latest first. Two queries."""
+    now = now or timezone.now()
+    base = Appointment.objects.filter(patient=patient).select_related("practitioner", "type")
+    upcoming = list(base.filter(ends_at__gt=now).order_by("starts_at", "pk")[:limit])
+    past = list(base.filter(ends_at__lte=now).order_by("-starts_at", "-pk")[:limit])
+    return upcoming, past
+
+
+def upcoming_for_portal(*, user, now: datetime.datetime | None = None, limit: int = 20):
+    """A portal user's own upcoming booked or arrived appointments, soonest first."""
+    now = now or timezone.now()
+    return list(
+        Appointment.objects.visible_to(user)
+        .filter(
+            ends_at__gt=now,
+            status__in=[AppointmentStatus.BOOKED, AppointmentStatus.ARRIVED],
+        )
+        .select_related("practitioner", "type")
+        .order_by("starts_at", "pk")[:limit]
+    )
