@@ -16,6 +16,7 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("patients/", include("patients.urls")),
     path("visits/", include("treatments.urls")),
+    path("programs/", include("treatments.program_urls")),
     path("portal/appointments/", include("patients.portal_urls")),
     path("portal/", include("treatments.portal_urls")),
     path("admin/", admin.site.urls),

@@ -8,6 +8,9 @@ from revere import roles
 def home(request):
     """Send each role to its own start page."""
     user = request.user
+    if roles.is_physio(user):
+        # A physiotherapist starts on their own day: today's appointments and their visits.
+        return redirect("visits:day")
     if roles.role_of(user) in (roles.FRONT_DESK, roles.MANAGER):
         # The front desk and the manager start the day on the schedule.
         return redirect("patients:schedule")

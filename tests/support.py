@@ -16,5 +16,6 @@ def reload_reference_data():
         ("patients.migrations.0002_create_role_groups", "create_groups"),
         ("patients.migrations.0004_load_appointment_types", "load_appointment_types"),
         ("treatments.migrations.0002_load_clinical_reference_data", "load"),
+        ("treatments.migrations.0004_load_exercise_library_and_post_care", "load"),
     ):
         getattr(importlib.import_module(module), function)(apps, None)

@@ -40,7 +40,7 @@ def test_wrong_password_gives_a_clear_error_and_keeps_the_username(client, physi
 @pytest.mark.parametrize(
     "user_fixture, home, template",
     [
-        ("physio", "/patients/", "patients/patient_list.html"),
+        ("physio", "/visits/day/", "treatments/my_day.html"),
         ("front_desk", "/patients/schedule/", "patients/schedule_day.html"),
         ("manager", "/patients/schedule/", "patients/schedule_day.html"),
     ],

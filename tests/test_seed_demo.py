@@ -31,8 +31,8 @@ def test_seed_demo_is_idempotent_and_every_demo_login_works(capsys):
     output = capsys.readouterr().out
     homes = {
         "manager": "/patients/schedule/",
-        "physio.moreau": "/patients/",
-        "physio.okafor": "/patients/",
+        "physio.moreau": "/visits/day/",
+        "physio.okafor": "/visits/day/",
         "frontdesk": "/patients/schedule/",
         "patient.tremblay": "/portal/",
         "patient.nakamura": "/portal/",

@@ -7,14 +7,22 @@ from treatments.models import (
     Assessment,
     BodyRegion,
     Contraindication,
+    Exercise,
     Instrument,
     OutcomeMeasure,
+    ProgramExercise,
     Screening,
     Side,
     StrokeTechnique,
     TreatmentSession,
 )
-from treatments.services import FindingInput, score_range_message
+from treatments.models.programs import DOSE_LIMITS
+from treatments.services import (
+    ASSESSMENT_FIELDS,
+    SESSION_FIELDS,
+    FindingInput,
+    score_range_message,
+)
 
 SIDE_CHOICES = [("", "Side…"), *Side.choices]
 
@@ -58,20 +66,7 @@ def _side_error(region, side):
 class AssessmentForm(ReadOnlyMixin, forms.ModelForm):
     class Meta:
         model = Assessment
-        fields = [
-            "condition",
-            "complaint",
-            "onset",
-            "mechanism",
-            "duration",
-            "aggravating_factors",
-            "easing_factors",
-            "previous_treatment",
-            "surgery_history",
-            "findings",
-            "goals",
-            "plan",
-        ]
+        fields = list(ASSESSMENT_FIELDS)
         widgets = {
             name: forms.Textarea(attrs={"rows": 2})
             for name in (
@@ -288,14 +283,7 @@ class ScreeningForm(ReadOnlyMixin, forms.Form):
 class SessionForm(ReadOnlyMixin, forms.ModelForm):
     class Meta:
         model = TreatmentSession
-        fields = [
-            "warm_up",
-            "lubricant",
-            "tolerance",
-            "skin_response",
-            "cryotherapy_minutes",
-            "adverse_event_note",
-        ]
+        fields = list(SESSION_FIELDS)
         labels = {"adverse_event_note": "Adverse event (if any)"}
         widgets = {"adverse_event_note": forms.Textarea(attrs={"rows": 2})}
 
@@ -336,3 +324,84 @@ class ApplicationForm(forms.ModelForm):
         if error := _side_error(data.get("region"), data.get("side")):
             self.add_error("side", error)
         return data
+
+
+# --- Step 4: the home program ------------------------------------------------------------------
+
+
+class ProgramItemForm(ReadOnlyMixin, forms.ModelForm):
+    class Meta:
+        model = ProgramExercise
+        fields = ["sets", "reps", "hold_seconds", "times_per_day", "days_per_week", "notes"]
+        labels = {"times_per_day": "Times a day", "days_per_week": "Days a week"}
+        widgets = {
+            name: forms.NumberInput(attrs={"class": "form-control form-control-sm", "min": 1})
+            for name in ["sets", "reps", "hold_seconds", "times_per_day", "days_per_week"]
+        } | {"notes": forms.TextInput(attrs=SMALL_INPUT)}
+
+
+ProgramItemFormSet = forms.modelformset_factory(
+    ProgramExercise, form=ProgramItemForm, extra=0, can_delete=False
+)
+
+
+class ClinicExerciseForm(forms.ModelForm):
+    class Meta:
+        model = Exercise
+        fields = [
+            "name",
+            "kind",
+            "regions",
+            "instructions",
+            "sets",
+            "reps",
+            "hold_seconds",
+            "times_per_day",
+            "days_per_week",
+        ]
+        labels = {
+            "name": "Exercise name",
+            "times_per_day": "Times a day",
+            "days_per_week": "Days a week",
+        }
+        widgets = {
+            "instructions": forms.Textarea(attrs={"rows": 3}),
+            "regions": forms.SelectMultiple(attrs={"size": 5}),
+        }
+
+    def clean(self):
+        data = super().clean()
+        for name, limit in DOSE_LIMITS.items():
+            value = data.get(name)
+            if value is not None and not 1 <= value <= limit:
+                self.add_error(name, f"{self.fields[name].label} is from 1 to {limit}.")
+        return data
+
+
+# --- The portal ---------------------------------------------------------------------------------
+
+
+class CheckInForm(forms.Form):
+    pain = forms.IntegerField(
+        label="Pain today, from 0 (none) to 10 (worst imaginable)",
+        required=False,
+        min_value=0,
+        max_value=10,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+
+    def __init__(self, *args, items=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.items = list(items)
+        for item in self.items:
+            self.fields[f"done_{item.pk}"] = forms.BooleanField(
+                label=f"Done: {item.exercise.name}",
+                required=False,
+                widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
+            )
+
+    def done_items(self):
+        return [item for item in self.items if self.cleaned_data.get(f"done_{item.pk}")]
+
+    def rows(self):
+        return [(item, self[f"done_{item.pk}"]) for item in self.items]

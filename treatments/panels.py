@@ -1,5 +1,6 @@
 from revere import roles
-from treatments.models import Visit
+from treatments.models import HomeProgram, Visit
+from treatments.services.programs import adherence
 
 
 def visits_panel(request, patient):
@@ -14,4 +15,22 @@ def visits_panel(request, patient):
     return (
         "treatments/_patient_visits.html",
         {"visits": visits, "can_start_visit": roles.is_physio(request.user)},
+    )
+
+
+def portal_panel(request, patient):
+    """Portal invitation for the front desk and physiotherapists; the program and its adherence
+    only for those who may read clinical records."""
+    if not roles.is_clinic_staff(request.user):
+        return None
+    show_program = roles.can_see_clinical(request.user)
+    program = HomeProgram.objects.active_for(patient) if show_program else None
+    return (
+        "treatments/_patient_portal.html",
+        {
+            "portal_active": bool(patient.user_id and patient.user.has_usable_password()),
+            "show_program": show_program,
+            "program": program,
+            "adherence": adherence(patient=patient) if program else None,
+        },
     )

@@ -1,10 +1,26 @@
-"""The patient portal: what a patient sees of their own record when they log in."""
+"""The patient portal: the patient's own plan, handout and daily check-in, and the invitation
+link that sets their password. Every other page is a 404 for a patient."""
 
+import contextlib
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model, login
+from django.contrib.auth.forms import SetPasswordForm
+from django.core.exceptions import ValidationError
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.encoding import force_str
+from django.utils.http import urlsafe_base64_decode
+from django.views.decorators.http import require_POST
 
 from patients.models import Patient
+from patients.selectors import upcoming_for_portal
 from revere.access import patient_required
+from treatments.forms import CheckInForm
+from treatments.models import CheckIn, HomeProgram, ProgramExercise
+from treatments.services import portal as portal_services
+from treatments.services import programs as program_services
 
 
 def _own_patient(request) -> Patient:
@@ -15,7 +31,99 @@ def _own_patient(request) -> Patient:
     return patient
 
 
+def _plan(patient):
+    program = HomeProgram.objects.select_related("visit__practitioner").active_for(patient)
+    items = (
+        list(ProgramExercise.objects.filter(program=program).select_related("exercise"))
+        if program
+        else []
+    )
+    return program, items
+
+
 @patient_required
 def portal_home(request):
     patient = _own_patient(request)
-    return render(request, "portal/home.html", {"patient": patient})
+    program, items = _plan(patient)
+    today = timezone.localdate()
+    check_in = CheckIn.objects.filter(patient=patient, day=today).first()
+    done = set(check_in.done.values_list("pk", flat=True)) if check_in else set()
+    initial = {f"done_{pk}": True for pk in done}
+    if check_in and check_in.pain is not None:
+        initial["pain"] = check_in.pain
+    form = CheckInForm(initial=initial, items=items)
+    return _render_plan(request, patient, program, form, checked_in=check_in is not None)
+
+
+def _render_plan(request, patient, program, form, *, checked_in):
+    upcoming = upcoming_for_portal(user=request.user, limit=1)
+    return render(
+        request,
+        "portal/home.html",
+        {
+            "next_appointment": upcoming[0] if upcoming else None,
+            "patient": patient,
+            "program": program,
+            "form": form,
+            "today": timezone.localdate(),
+            "checked_in": checked_in,
+        },
+    )
+
+
+@patient_required
+@require_POST
+def check_in(request):
+    patient = _own_patient(request)
+    program, items = _plan(patient)
+    form = CheckInForm(request.POST, items=items)
+    if form.is_valid():
+        program_services.check_in_record(
+            patient=patient,
+            day=timezone.localdate(),
+            done=form.done_items(),
+            pain=form.cleaned_data["pain"],
+        )
+        messages.success(request, "Today's check-in is saved. Well done!")
+        return redirect("portal:home")
+    return _render_plan(request, patient, program, form, checked_in=False)
+
+
+def activate(request, uidb64, token):
+    """The link in the invitation: choose a password, then land on "My plan"."""
+    User = get_user_model()
+    try:
+        user = User.objects.get(pk=force_str(urlsafe_base64_decode(uidb64)), is_active=True)
+    except (User.DoesNotExist, ValueError, TypeError, OverflowError):
+        user = None
+    if user is None or not portal_services.invite_tokens.check_token(user, token):
+        return render(request, "portal/activate_invalid.html", status=400)
+    form = SetPasswordForm(user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(request, "Your password is set. Welcome!")
+        return redirect("portal:home")
+    return render(request, "portal/activate.html", {"form": form})
+
+
+@require_POST
+def request_invite(request):
+    """From an expired or used link: send a fresh invitation if the address belongs to a patient
+    who has not set a password yet. The answer is the same either way."""
+    email = request.POST.get("email", "").strip().lower()
+    patient = (
+        Patient.objects.active()
+        .filter(email__iexact=email, user__isnull=False)
+        .select_related("user")
+        .first()
+        if email
+        else None
+    )
+    if patient is not None and not patient.user.has_usable_password():
+        # Whatever happens, the answer must not reveal whether the address is known.
+        with contextlib.suppress(ValidationError):
+            portal_services.portal_invite(
+                patient=patient, by=None, base_url=request.build_absolute_uri("/")
+            )
+    return render(request, "portal/invite_requested.html")

@@ -18,6 +18,7 @@ SIGNED_MESSAGE = "This visit is signed: its record is read-only. Add an addendum
 
 VIA_ASSESSMENT = "(SELECT a.visit_id FROM treatments_assessment a WHERE a.id = {row}.assessment_id)"
 VIA_SCREENING = "(SELECT s.visit_id FROM treatments_screening s WHERE s.id = {row}.screening_id)"
+VIA_PROGRAM = "(SELECT hp.visit_id FROM treatments_homeprogram hp WHERE hp.id = {row}.program_id)"
 VIA_SESSION = (
     "(SELECT ts.visit_id FROM treatments_treatmentsession ts WHERE ts.id = {row}.session_id)"
 )

@@ -26,6 +26,7 @@ from treatments.forms import (
 )
 from treatments.models import (
     Application,
+    HomeProgram,
     Screening,
     ScreeningFinding,
     ScreeningResult,
@@ -38,6 +39,7 @@ STEP_URLS = {
     VisitStep.ASSESSMENT: "visits:assessment",
     VisitStep.SCREENING: "visits:screening",
     VisitStep.TREATMENT: "visits:treatment",
+    VisitStep.HANDOUT: "visits:handout",
     VisitStep.REVIEW: "visits:review",
 }
 
@@ -272,7 +274,7 @@ def treatment_step(request, visit_uuid):
             except ValidationError as exc:
                 form.add_error(None, exc)
             else:
-                return _next(request, visit, VisitStep.TREATMENT, VisitStep.REVIEW)
+                return _next(request, visit, VisitStep.TREATMENT, VisitStep.HANDOUT)
         if _is_autosave(request):
             return HttpResponse(status=422)
         return _treatment_page(request, visit, session_form=form)
@@ -325,6 +327,7 @@ def _review_context(request, visit, **extra):
     applications = Application.objects.filter(session__visit=visit).select_related(
         "region", "instrument", "stroke"
     )
+    program = HomeProgram.objects.filter(visit=visit).first()
     return _context(
         request,
         visit,
@@ -336,6 +339,8 @@ def _review_context(request, visit, **extra):
         session=session,
         applications=applications,
         addenda=visit.addenda.select_related("author"),
+        program=program,
+        program_items=program.items.select_related("exercise") if program else [],
         can_add_addendum=visit.is_signed and roles.is_physio(request.user),
         **extra,
     )

@@ -98,3 +98,16 @@ def test_front_desk_books_a_follow_up_is_refused_an_overlap_and_marks_arrival(pa
     expect(
         page.get_by_test_id("appointment-block").filter(has_text="Marguerite Ostrowski")
     ).to_contain_text("Arrived")
+
+    # The physiotherapist sees the appointment on their day and starts the visit from it.
+    page.get_by_role("button", name="Log out").click()
+    page.get_by_label("Username").fill(alex.user.username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.goto(f"/visits/day/?date={tomorrow.isoformat()}")
+    row = page.get_by_test_id("my-day").get_by_role("row").filter(has_text="Marguerite Ostrowski")
+    expect(row).to_contain_text("Arrived")
+    expect(row).to_contain_text("Not started")
+    row.get_by_role("button", name=re.compile("^Start visit")).click()
+    expect(page.get_by_role("heading", name="Step 1: Assessment")).to_be_visible()
+    assert first.visit.patient.last_name == "Ostrowski"

@@ -97,7 +97,9 @@ def test_physio_runs_a_visit_with_a_precaution_and_signs_it(page):
 
     page.get_by_label("Skin response").select_option(label="Petechiae")
     page.get_by_label("Ice (minutes)").fill("15")
-    page.get_by_role("button", name="Save and review").click()
+    page.get_by_role("button", name="Save and go to the handout").click()
+    expect(page.get_by_role("heading", name="Step 4: Home-exercise program")).to_be_visible()
+    page.get_by_role("link", name="Continue to review without a program").click()
 
     # Review and sign.
     expect(page.get_by_role("heading", name="Review and sign")).to_be_visible()

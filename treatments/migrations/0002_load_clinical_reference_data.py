@@ -50,7 +50,8 @@ def load(apps, schema_editor):
     for entry in _read("conditions.json")["conditions"]:
         condition, _ = Condition.objects.update_or_create(
             code=entry["code"],
-            defaults={"label": entry["label"], "exercise_codes": entry.get("exercises", [])},
+            # The suggested exercises are linked by 0004, once the exercise library exists.
+            defaults={"label": entry["label"]},
         )
         condition.regions.set(entry.get("regions", []))
         condition.measures.set(entry.get("measures", []))

@@ -17,6 +17,7 @@ from treatments.models import (
     Assessment,
     BloodPressurePolicy,
     Contraindication,
+    HomeProgram,
     OutcomeMeasure,
     OutcomeScore,
     Screening,
@@ -98,14 +99,21 @@ def visit_start(*, patient, practitioner, appointment=None) -> Visit:
     A follow-up starts from the patient's last assessment (fields and adhesion sites copied) so the
     physiotherapist updates it instead of typing it again.
     """
-    existing = (
-        Visit.objects.filter(patient=patient, practitioner=practitioner, status=VisitStatus.DRAFT)
-        .order_by("-created_at")
-        .first()
-    )
+    if appointment is not None:
+        existing = Visit.objects.filter(appointment=appointment).first()
+    else:
+        existing = (
+            Visit.objects.filter(
+                patient=patient, practitioner=practitioner, status=VisitStatus.DRAFT
+            )
+            .order_by("-created_at")
+            .first()
+        )
     if existing is not None:
         return existing
-    visit = Visit.objects.create(patient=patient, practitioner=practitioner)
+    visit = Visit.objects.create(
+        patient=patient, practitioner=practitioner, appointment=appointment
+    )
     previous = (
         Assessment.objects.filter(visit__patient=patient)
         .exclude(visit=visit)
@@ -360,7 +368,7 @@ def session_save(*, visit: Visit, fields: dict, advance: bool = False) -> Treatm
     session.full_clean()
     session.save()
     if advance:
-        _advance(visit, VisitStep.REVIEW)
+        _advance(visit, VisitStep.HANDOUT)
     return session
 
 
@@ -416,6 +424,11 @@ def visit_sign(*, visit: Visit, by) -> Visit:
         problems.append("Write and acknowledge the precaution on the screening step.")
     if problems:
         raise ValidationError(problems, code="incomplete")
+    # A program built in this visit but never saved becomes the active one: the patient leaves
+    # with the handout they were given.
+    HomeProgram.objects.filter(visit=visit, activated_at__isnull=True, items__isnull=False).update(
+        activated_at=timezone.now()
+    )
     visit.status = VisitStatus.SIGNED
     visit.signed_at = timezone.now()
     visit.signed_by = by

@@ -1,4 +1,4 @@
-"""The clinical domain: catalogues, the visit and its steps, and the locks on a signed record.
+"""The visit and its steps, and the locks on a signed record.
 
 Rules that the database can hold are held there: the 1-120 s application check, the screening
 rules on every application row (treatments/triggers.py), and read-only rows once a visit is signed.
@@ -17,206 +17,23 @@ from django.utils import timezone
 
 from patients.models import Patient, Practitioner
 from treatments import triggers
+from treatments.models.catalogue import (
+    BodyRegion,
+    Condition,
+    Contraindication,
+    Direction,
+    Instrument,
+    OutcomeMeasure,
+    Pressure,
+    ScreeningResult,
+    Side,
+    SkinResponse,
+    StrokeTechnique,
+    Tolerance,
+)
 
 MAX_APPLICATION_SECONDS = 120
 MAX_APPLICATION_SECONDS_MESSAGE = "An application lasts 1 to 120 seconds (2:00 at most per region)."
-
-
-# --- Coded values (the codes are the reference data's) ---------------------------------------
-
-
-class Side(models.TextChoices):
-    LEFT = "left", "Left"
-    RIGHT = "right", "Right"
-    BOTH = "both", "Both"
-    MIDLINE = "midline", "Midline"
-
-
-class Severity(models.TextChoices):
-    ABSOLUTE = "absolute", "Absolute"
-    RELATIVE = "relative", "Relative"
-
-
-class Scope(models.TextChoices):
-    LOCAL = "local", "Local (at a site)"
-    SYSTEMIC = "systemic", "Systemic"
-
-
-class Direction(models.TextChoices):
-    TRANSVERSE = "transverse", "Transverse (cross-fibre)"
-    PARALLEL = "parallel", "Parallel to fibres"
-    OBLIQUE = "oblique", "Oblique"
-    MULTI = "multi", "Multi-directional"
-
-
-class Pressure(models.TextChoices):
-    LIGHT = "light", "Light"
-    MODERATE = "moderate", "Moderate"
-    DEEP = "deep", "Deep"
-
-
-class SkinResponse(models.TextChoices):
-    NONE = "none", "None"
-    ERYTHEMA = "erythema", "Erythema (redness)"
-    PETECHIAE = "petechiae", "Petechiae"
-    ECCHYMOSIS = "ecchymosis", "Ecchymosis (bruising)"
-
-
-class Tolerance(models.TextChoices):
-    GOOD = "good", "Tolerated well"
-    FAIR = "fair", "Tolerated with modification"
-    POOR = "poor", "Poorly tolerated"
-
-
-class ScreeningResult(models.TextChoices):
-    CLEAR = "clear", "Clear"
-    PRECAUTIONS = "precautions", "Precautions"
-    REFUSED = "refused", "IASTR refused"
-
-
-# --- Catalogues (reference data, manager-editable in the admin) ------------------------------
-
-
-class BodyRegion(models.Model):
-    code = models.SlugField(primary_key=True, max_length=40)
-    label = models.CharField(max_length=80)
-    sided = models.BooleanField(help_text="Recorded with a side (left, right or both).")
-    position = models.PositiveSmallIntegerField(default=0)
-
-    class Meta:
-        ordering = ["position", "label"]
-
-    def __str__(self):
-        return self.label
-
-    def allowed_sides(self) -> list[str]:
-        return [Side.LEFT, Side.RIGHT, Side.BOTH] if self.sided else [Side.MIDLINE]
-
-
-class OutcomeMeasure(models.Model):
-    code = models.SlugField(primary_key=True, max_length=20)
-    label = models.CharField(max_length=120)
-    min_value = models.DecimalField(max_digits=6, decimal_places=1)
-    max_value = models.DecimalField(max_digits=6, decimal_places=1)
-    better = models.CharField(max_length=6, choices=[("lower", "Lower"), ("higher", "Higher")])
-    mcid = models.DecimalField(max_digits=6, decimal_places=1, null=True, blank=True)
-    source = models.CharField(max_length=200, blank=True)
-
-    class Meta:
-        ordering = ["code"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(min_value__lt=models.F("max_value")), name="measure_range_valid"
-            )
-        ]
-
-    def __str__(self):
-        return f"{self.code}: {self.label}"
-
-
-class Condition(models.Model):
-    code = models.SlugField(primary_key=True, max_length=40)
-    label = models.CharField(max_length=120)
-    regions = models.ManyToManyField(BodyRegion, blank=True, related_name="conditions")
-    measures = models.ManyToManyField(OutcomeMeasure, blank=True, related_name="conditions")
-    # Exercise codes to suggest (exercises.json); the exercise library arrives with step 4.
-    exercise_codes = models.JSONField(default=list, blank=True)
-
-    class Meta:
-        ordering = ["label"]
-
-    def __str__(self):
-        return self.label
-
-
-class Contraindication(models.Model):
-    code = models.SlugField(primary_key=True, max_length=40)
-    label = models.CharField(max_length=200)
-    severity = models.CharField(max_length=8, choices=Severity.choices)
-    scope = models.CharField(max_length=8, choices=Scope.choices)
-    active = models.BooleanField(default=True)
-    position = models.PositiveSmallIntegerField(default=0)
-
-    class Meta:
-        ordering = ["position", "code"]
-
-    def __str__(self):
-        return self.label
-
-    @property
-    def is_local(self) -> bool:
-        return self.scope == Scope.LOCAL
-
-    @property
-    def is_absolute(self) -> bool:
-        return self.severity == Severity.ABSOLUTE
-
-
-UNCONTROLLED_HYPERTENSION = "uncontrolled_hypertension"
-
-
-class BloodPressurePolicy(models.Model):
-    """The clinic's blood-pressure lines (one row).
-
-    At or above the absolute line (systolic or diastolic) the screening marks uncontrolled
-    hypertension; at or above the caution line it asks for a precaution. Clinic defaults, not a
-    cited guideline; the manager edits them in the admin."""
-
-    absolute_systolic = models.PositiveSmallIntegerField(default=160)
-    absolute_diastolic = models.PositiveSmallIntegerField(default=100)
-    caution_systolic = models.PositiveSmallIntegerField(default=140)
-    caution_diastolic = models.PositiveSmallIntegerField(default=90)
-
-    class Meta:
-        verbose_name = "blood pressure policy"
-        verbose_name_plural = "blood pressure policy"
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(caution_systolic__lt=models.F("absolute_systolic"))
-                & Q(caution_diastolic__lt=models.F("absolute_diastolic")),
-                name="bp_caution_below_absolute",
-            )
-        ]
-
-    def __str__(self):
-        return (
-            f"Absolute {self.absolute_systolic}/{self.absolute_diastolic}, "
-            f"caution {self.caution_systolic}/{self.caution_diastolic}"
-        )
-
-    @classmethod
-    def current(cls) -> "BloodPressurePolicy":
-        return cls.objects.order_by("pk").first() or cls()
-
-
-class Instrument(models.Model):
-    name = models.CharField(max_length=80, unique=True)
-    maker = models.CharField(max_length=80, blank=True)
-    material = models.CharField(max_length=80, blank=True)
-    edge = models.CharField(max_length=40, blank=True)
-    bevel = models.CharField(max_length=40, blank=True)
-    regions = models.ManyToManyField(BodyRegion, blank=True, related_name="instruments")
-    note = models.CharField(max_length=200, blank=True)
-    active = models.BooleanField(default=True)
-
-    class Meta:
-        ordering = ["name"]
-
-    def __str__(self):
-        return self.name
-
-
-class StrokeTechnique(models.Model):
-    code = models.SlugField(primary_key=True, max_length=40)
-    label = models.CharField(max_length=80)
-    definition = models.CharField(max_length=200, blank=True)
-    position = models.PositiveSmallIntegerField(default=0)
-
-    class Meta:
-        ordering = ["position", "label"]
-
-    def __str__(self):
-        return self.label
 
 
 # --- The visit --------------------------------------------------------------------------------
@@ -226,6 +43,7 @@ class VisitStep(models.TextChoices):
     ASSESSMENT = "assessment", "Assessment"
     SCREENING = "screening", "Screening"
     TREATMENT = "treatment", "Treatment"
+    HANDOUT = "handout", "Handout"
     REVIEW = "review", "Review and sign"
 
 
@@ -248,6 +66,14 @@ class Visit(models.Model):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="visits")
     practitioner = models.ForeignKey(Practitioner, on_delete=models.PROTECT, related_name="visits")
+    appointment = models.OneToOneField(
+        "patients.Appointment",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="visit",
+        help_text="The appointment this visit records, if it was started from the schedule.",
+    )
     date = models.DateField(default=timezone.localdate)
     current_step = models.CharField(
         max_length=12, choices=VisitStep.choices, default=VisitStep.ASSESSMENT

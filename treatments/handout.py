@@ -1,0 +1,97 @@
+"""The home-exercise handout: what it says (shared by the HTML page and the PDF) and the PDF.
+
+The handout carries the exercises, their dose and instructions, and the post-care advice; never
+clinical notes or screening details. The PDF is drawn with fpdf2 (pure Python) in DejaVu Sans,
+embedded from treatments/fonts/, so names with accents and signs like "–" or "°" print as typed.
+"""
+
+from pathlib import Path
+
+from django.conf import settings
+from django.utils import timezone
+from fpdf import FPDF
+
+from treatments.models import HomeProgram, PostCare
+
+FONTS = Path(__file__).resolve().parent / "fonts"
+
+
+def handout_context(program: HomeProgram) -> dict:
+    visit = program.visit
+    items = list(program.items.select_related("exercise").order_by("position", "pk"))
+    return {
+        "program": program,
+        "clinic_name": settings.CLINIC_NAME,
+        "clinic_phone": settings.CLINIC_PHONE,
+        "first_name": program.patient.preferred_name or program.patient.first_name,
+        "date": timezone.localtime(program.activated_at or program.created_at).date(),
+        "physiotherapist": visit.practitioner.display_name,
+        "items": items,
+        "post_care": PostCare.current().items(),
+    }
+
+
+class _HandoutPDF(FPDF):
+    def __init__(self, footer_text: str):
+        super().__init__(format="A4")  # A4 content fits Letter too: margins leave room
+        self.footer_text = footer_text
+        self.add_font("DejaVu", "", str(FONTS / "DejaVuSans.ttf"))
+        self.add_font("DejaVu", "B", str(FONTS / "DejaVuSans-Bold.ttf"))
+        self.set_margins(18, 16, 18)
+        self.set_auto_page_break(auto=True, margin=18)
+
+    def footer(self):
+        self.set_y(-13)
+        self.set_font("DejaVu", "", 8)
+        self.cell(0, 5, self.footer_text, align="C")
+
+
+def handout_pdf(program: HomeProgram) -> bytes:
+    c = handout_context(program)
+    pdf = _HandoutPDF(f"{c['clinic_name']} · {c['clinic_phone']}")
+    pdf.set_title(f"Home exercise program, {c['clinic_name']}")
+    pdf.set_author(c["clinic_name"])
+    pdf.add_page()
+    width = pdf.epw
+
+    pdf.set_font("DejaVu", "B", 16)
+    pdf.multi_cell(width, 8, c["clinic_name"], new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("DejaVu", "", 10)
+    pdf.multi_cell(width, 5, f"Phone {c['clinic_phone']}", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(3)
+    pdf.set_font("DejaVu", "B", 13)
+    pdf.multi_cell(
+        width, 7, f"Home exercise program for {c['first_name']}", new_x="LMARGIN", new_y="NEXT"
+    )
+    pdf.set_font("DejaVu", "", 10)
+    pdf.multi_cell(
+        width,
+        5,
+        f"{c['date']:%Y-%m-%d} · Physiotherapist: {c['physiotherapist']}",
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
+    pdf.ln(4)
+
+    for number, item in enumerate(c["items"], start=1):
+        pdf.set_font("DejaVu", "B", 11)
+        pdf.multi_cell(width, 6, f"{number}. {item.exercise.name}", new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font("DejaVu", "", 10)
+        pdf.multi_cell(width, 5, f"Dose: {item.dose}", new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(width, 5, item.exercise.instructions, new_x="LMARGIN", new_y="NEXT")
+        if item.notes:
+            pdf.multi_cell(width, 5, f"Note: {item.notes}", new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(2)
+
+    pdf.ln(2)
+    pdf.set_font("DejaVu", "B", 12)
+    pdf.multi_cell(width, 6, "After your treatment", new_x="LMARGIN", new_y="NEXT")
+    for title, text in c["post_care"]:
+        if not text:
+            continue
+        pdf.set_font("DejaVu", "B", 10)
+        pdf.multi_cell(width, 5, title, new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font("DejaVu", "", 10)
+        pdf.multi_cell(width, 5, text, new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(1)
+    return bytes(pdf.output())

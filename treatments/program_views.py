@@ -1,0 +1,211 @@
+"""Step 4 of the visit (the program builder), the handout (HTML and PDF), and the portal invite."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from patients.models import Patient
+from revere import roles
+from revere.access import physio_required, role_required, staff_required
+from treatments.forms import ClinicExerciseForm, ProgramItemFormSet
+from treatments.handout import handout_context, handout_pdf
+from treatments.models import Exercise, HomeProgram, ProgramExercise, VisitStep
+from treatments.services import portal as portal_services
+from treatments.services import programs as program_services
+from treatments.views import _context, _editable, _refuse_write, _visit_for
+
+LIBRARY_PAGE = 20
+
+
+def _program_page(request, visit, *, formset=None, exercise_form=None, error=None):
+    program = HomeProgram.objects.filter(visit=visit).first()
+    editable = _editable(request, visit)
+    items = (
+        ProgramExercise.objects.filter(program=program).select_related("exercise")
+        if program
+        else ProgramExercise.objects.none()
+    )
+    in_program = {item.exercise_id for item in items}
+    query = request.GET.get("q", "").strip()[:100]
+    library = Exercise.objects.filter(active=True).exclude(pk__in=in_program)
+    if query:
+        library = library.filter(
+            Q(name__icontains=query)
+            | Q(instructions__icontains=query)
+            | Q(regions__label__icontains=query)
+        ).distinct()
+    suggestions = [e for e in program_services.suggested_exercises(visit) if e.pk not in in_program]
+    return render(
+        request,
+        "treatments/visit_handout.html",
+        _context(
+            request,
+            visit,
+            VisitStep.HANDOUT,
+            program=program,
+            formset=formset
+            or ProgramItemFormSet(
+                queryset=items, prefix="items", form_kwargs={"read_only": not editable}
+            ),
+            suggestions=suggestions,
+            library=library.order_by("name")[:LIBRARY_PAGE],
+            query=query,
+            exercise_form=exercise_form or ClinicExerciseForm(),
+            program_error=error,
+        ),
+    )
+
+
+@role_required(roles.can_see_clinical)
+def handout_step(request, visit_uuid):
+    visit = _visit_for(request, visit_uuid)
+    if request.method != "POST":
+        return _program_page(request, visit)
+    if not _editable(request, visit):
+        return _refuse_write(request, visit)
+    program = HomeProgram.objects.filter(visit=visit).first()
+    items = ProgramExercise.objects.filter(program=program).select_related("exercise")
+    formset = ProgramItemFormSet(request.POST, queryset=items, prefix="items")
+    known = {item.pk for item in items}
+    posted = {form.instance.pk for form in formset.forms}
+    if posted != known:
+        # The page was out of date: an exercise was added or removed in another window (or the
+        # form was crafted). Saving it would guess; show the program as it is now instead.
+        messages.error(
+            request,
+            "The program changed since this page was opened: nothing was saved. Check the doses "
+            "below and save again.",
+        )
+        return redirect("visits:handout", visit_uuid=visit.uuid)
+    if formset.is_valid():
+        try:
+            program_services.program_save(
+                visit=visit,
+                doses={
+                    form.instance.pk: {
+                        name: form.cleaned_data[name] for name in program_services.DOSE_FIELDS
+                    }
+                    for form in formset.forms
+                },
+                by=request.user,
+            )
+        except ValidationError as exc:
+            return _program_page(request, visit, formset=formset, error=" ".join(exc.messages))
+        messages.success(request, "Program saved: it is now the patient's active plan.")
+        if request.POST.get("action") == "continue":
+            return redirect("visits:review", visit_uuid=visit.uuid)
+        return redirect("visits:handout", visit_uuid=visit.uuid)
+    return _program_page(request, visit, formset=formset)
+
+
+@physio_required
+@require_POST
+def program_add(request, visit_uuid):
+    visit = _visit_for(request, visit_uuid)
+    if not _editable(request, visit):
+        return _refuse_write(request, visit)
+    exercise = get_object_or_404(Exercise, pk=request.POST.get("exercise"), active=True)
+    try:
+        program_services.program_add_exercise(visit=visit, exercise=exercise, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("visits:handout", visit_uuid=visit.uuid)
+
+
+@physio_required
+@require_POST
+def program_item_action(request, visit_uuid, item_id, action):
+    visit = _visit_for(request, visit_uuid)
+    if not _editable(request, visit):
+        return _refuse_write(request, visit)
+    item = get_object_or_404(ProgramExercise, program__visit=visit, pk=item_id)
+    if action == "remove":
+        program_services.program_remove_exercise(visit=visit, item=item)
+    elif action in ("up", "down"):
+        program_services.program_move_exercise(visit=visit, item=item, up=action == "up")
+    else:
+        raise Http404("No such action.")
+    return redirect("visits:handout", visit_uuid=visit.uuid)
+
+
+@physio_required
+@require_POST
+def exercise_new(request, visit_uuid):
+    visit = _visit_for(request, visit_uuid)
+    if not _editable(request, visit):
+        return _refuse_write(request, visit)
+    form = ClinicExerciseForm(request.POST)
+    if not form.is_valid():
+        return _program_page(request, visit, exercise_form=form)
+    data = dict(form.cleaned_data)
+    exercise = program_services.exercise_create(
+        name=data.pop("name"),
+        kind=data.pop("kind"),
+        instructions=data.pop("instructions"),
+        regions=data.pop("regions"),
+        by=request.user,
+        **data,
+    )
+    program_services.program_add_exercise(visit=visit, exercise=exercise, by=request.user)
+    messages.success(request, f"{exercise.name} is added to the library and to this program.")
+    return redirect("visits:handout", visit_uuid=visit.uuid)
+
+
+# --- The handout --------------------------------------------------------------------------------
+
+
+def _program_for(request, program_uuid) -> HomeProgram:
+    """Physiotherapists and the manager open any program; a patient only their own activated
+    ones; the front desk none (home programs are clinical)."""
+    queryset = HomeProgram.objects.select_related("patient", "visit__practitioner")
+    user = request.user
+    if roles.can_see_clinical(user):
+        queryset = queryset.filter(patient__archived_at__isnull=True)
+    elif roles.is_patient_user(user):
+        queryset = queryset.activated().filter(
+            patient__user=user, patient__archived_at__isnull=True
+        )
+    else:
+        raise Http404("No such page.")
+    return get_object_or_404(queryset, uuid=program_uuid)
+
+
+_handout_reader = role_required(roles.can_see_clinical, roles.is_patient_user)
+
+
+@_handout_reader
+def handout(request, program_uuid):
+    program = _program_for(request, program_uuid)
+    return render(request, "treatments/handout.html", handout_context(program))
+
+
+@_handout_reader
+def handout_pdf_download(request, program_uuid):
+    program = _program_for(request, program_uuid)
+    response = HttpResponse(handout_pdf(program), content_type="application/pdf")
+    # No name in the file name: it may be saved on a shared computer.
+    response["Content-Disposition"] = 'attachment; filename="home-exercise-program.pdf"'
+    return response
+
+
+# --- Inviting a patient to the portal -----------------------------------------------------------
+
+
+@staff_required
+@require_POST
+def portal_invite(request, patient_uuid):
+    patient = get_object_or_404(Patient.objects.visible_to(request.user), uuid=patient_uuid)
+    try:
+        portal_services.portal_invite(
+            patient=patient, by=request.user, base_url=request.build_absolute_uri("/")
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request, f"Invitation sent to {patient.email}. The link works once and expires."
+        )
+    return redirect("patients:detail", patient_uuid=patient.uuid)

@@ -1,0 +1,26 @@
+"""Every write to a visit and to a home program goes through these functions: they enforce the
+clinical rules (DESIGN.md, "Clinical rules") and give the message the user sees. The database
+enforces the same rules again (treatments/triggers.py), so a crafted request or raw SQL meets the
+same refusal.
+"""
+
+from treatments.services.visits import (  # noqa: F401
+    ASSESSMENT_FIELDS,
+    SESSION_FIELDS,
+    TRIGGER_MESSAGES,
+    Evaluation,
+    FindingInput,
+    VisitSigned,
+    addendum_add,
+    application_add,
+    application_refusal,
+    application_remove,
+    assessment_save,
+    score_check,
+    score_range_message,
+    screening_evaluate,
+    screening_save,
+    session_save,
+    visit_sign,
+    visit_start,
+)

@@ -1,0 +1,214 @@
+"""The home-exercise program (step 4 of a visit) and the patient's daily check-ins."""
+
+import datetime
+import math
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.text import slugify
+
+from treatments.models import (
+    Application,
+    CheckIn,
+    Exercise,
+    HomeProgram,
+    ProgramExercise,
+    Visit,
+    VisitStep,
+)
+from treatments.services.visits import _advance, _ensure_draft
+
+DOSE_FIELDS = ("sets", "reps", "hold_seconds", "times_per_day", "days_per_week", "notes")
+ADHERENCE_DAYS = 14
+
+
+def suggested_exercises(visit: Visit) -> list[Exercise]:
+    """Exercises linked to the visit's condition first, then those for the regions treated in
+    this visit (applications) or marked in its assessment (adhesion sites)."""
+    condition_id = visit.assessment.condition_id
+    linked = list(
+        Exercise.objects.filter(active=True, conditions__code=condition_id).order_by("name")
+        if condition_id
+        else []
+    )
+    regions = set(
+        Application.objects.filter(session__visit=visit).values_list("region_id", flat=True)
+    ) | set(visit.assessment.sites.values_list("region_id", flat=True))
+    by_region = (
+        Exercise.objects.filter(active=True, regions__code__in=regions)
+        .exclude(pk__in=[e.pk for e in linked])
+        .distinct()
+        .order_by("name")
+    )
+    return linked + list(by_region)
+
+
+def _program(visit: Visit, by) -> HomeProgram:
+    program, _ = HomeProgram.objects.get_or_create(
+        visit=visit, defaults={"patient": visit.patient, "created_by": by}
+    )
+    return program
+
+
+@transaction.atomic
+def program_add_exercise(*, visit: Visit, exercise: Exercise, by) -> ProgramExercise:
+    """Add a library exercise with its default dose, at the end of the visit's program."""
+    _ensure_draft(visit)
+    program = _program(visit, by)
+    if program.items.filter(exercise=exercise).exists():
+        raise ValidationError(f"{exercise.name} is already in the program.", code="duplicate")
+    last = program.items.aggregate(last=Max("position"))["last"]
+    return ProgramExercise.objects.create(
+        program=program,
+        exercise=exercise,
+        position=0 if last is None else last + 1,
+        sets=exercise.sets,
+        reps=exercise.reps,
+        hold_seconds=exercise.hold_seconds,
+        times_per_day=exercise.times_per_day,
+        days_per_week=exercise.days_per_week or 7,
+    )
+
+
+@transaction.atomic
+def program_remove_exercise(*, visit: Visit, item: ProgramExercise) -> None:
+    _ensure_draft(visit)
+    item.delete()
+
+
+@transaction.atomic
+def program_move_exercise(*, visit: Visit, item: ProgramExercise, up: bool) -> None:
+    """Swap the exercise with its neighbour above (``up``) or below."""
+    _ensure_draft(visit)
+    items = list(item.program.items.order_by("position", "pk"))
+    index = next(i for i, other in enumerate(items) if other.pk == item.pk)
+    neighbour = index - 1 if up else index + 1
+    if not 0 <= neighbour < len(items):
+        return
+    items[index], items[neighbour] = items[neighbour], items[index]
+    for position, other in enumerate(items):
+        if other.position != position:
+            other.position = position
+            other.save(update_fields=["position"])
+
+
+@transaction.atomic
+def program_save(*, visit: Visit, doses: dict[int, dict], by) -> HomeProgram:
+    """Save the doses and make this version the patient's active program. The earlier versions
+    stay as they were, in the history."""
+    _ensure_draft(visit)
+    program = _program(visit, by)
+    items = {item.pk: item for item in program.items.all()}
+    for item_id, fields in doses.items():
+        item = items[item_id]
+        for name, value in fields.items():
+            if name not in DOSE_FIELDS:
+                raise TypeError(f"Not a dose field: {name}")
+            setattr(item, name, value)
+        item.full_clean()
+        item.save()
+    if not items:
+        raise ValidationError("Add at least one exercise before saving the program.", code="empty")
+    program.activated_at = timezone.now()
+    program.save(update_fields=["activated_at"])
+    _advance(visit, VisitStep.REVIEW)
+    return program
+
+
+@transaction.atomic
+def exercise_create(*, name: str, kind: str, instructions: str, regions, by, **dose) -> Exercise:
+    """A clinic exercise added from the program builder; the manager can edit it in the admin."""
+    base = slugify(name)[:50] or "exercise"
+    code, n = f"clinic-{base}", 1
+    while Exercise.objects.filter(code=code).exists():
+        n += 1
+        code = f"clinic-{base}-{n}"
+    exercise = Exercise(
+        code=code,
+        name=name.strip(),
+        kind=kind,
+        instructions=instructions.strip(),
+        added_by_clinic=True,
+        source=f"Added by {by.get_full_name() or by.get_username()}",
+        **dose,
+    )
+    exercise.full_clean()
+    exercise.save()
+    exercise.regions.set(regions)
+    return exercise
+
+
+# --- Check-ins and adherence ------------------------------------------------------------------
+
+
+@transaction.atomic
+def check_in_record(*, patient, day: datetime.date, done: list[ProgramExercise], pain) -> CheckIn:
+    """Record a day's check-in. Ticking again replaces that day's ticks, so nothing counts twice."""
+    if day > timezone.localdate():
+        raise ValidationError("You cannot check in for a day that has not come yet.")
+    program = HomeProgram.objects.active_for(patient)
+    allowed = {item.pk for item in program.items.all()} if program else set()
+    if any(item.pk not in allowed for item in done):
+        raise ValidationError("Tick only exercises of your current plan.")
+    try:
+        with transaction.atomic():
+            check_in, _ = CheckIn.objects.get_or_create(patient=patient, day=day)
+    except IntegrityError:  # the same day saved at the same moment from two devices
+        check_in = CheckIn.objects.get(patient=patient, day=day)
+    check_in.pain = pain
+    check_in.full_clean()
+    check_in.save()
+    check_in.done.set(done)
+    return check_in
+
+
+@dataclass
+class Adherence:
+    percent: int | None
+    done: int
+    expected: int
+    days: int
+    pain: list[tuple[datetime.date, int | None]]
+
+
+def adherence(*, patient, today: datetime.date | None = None) -> Adherence:
+    """Percent of prescribed exercise days done over the last 14 days (since the program started,
+    if later), in the clinic's time zone, and the pain ratings of those days.
+
+    An exercise prescribed d days a week is expected on round(days x d / 7) of the window's days;
+    each (exercise, day) tick counts once, and no exercise counts more than expected.
+    """
+    today = today or timezone.localdate()
+    first_day = today - datetime.timedelta(days=ADHERENCE_DAYS - 1)
+    program = HomeProgram.objects.active_for(patient)
+    check_ins = {
+        c.day: c
+        for c in CheckIn.objects.filter(
+            patient=patient, day__range=(first_day, today)
+        ).prefetch_related("done")
+    }
+    pain = [
+        (day, getattr(check_ins.get(day), "pain", None))
+        for day in (first_day + datetime.timedelta(days=n) for n in range(ADHERENCE_DAYS))
+    ]
+    if program is None:
+        return Adherence(None, 0, 0, 0, pain)
+    start = max(first_day, timezone.localtime(program.activated_at).date())
+    days = (today - start).days + 1
+    if days <= 0:
+        return Adherence(None, 0, 0, 0, pain)
+    expected = done = 0
+    for item in program.items.all():
+        item_expected = math.floor(days * item.days_per_week / 7 + 0.5) or 1
+        item_done = sum(
+            1
+            for day, check_in in check_ins.items()
+            if day >= start and any(d.pk == item.pk for d in check_in.done.all())
+        )
+        expected += item_expected
+        done += min(item_done, item_expected)
+    percent = round(100 * done / expected) if expected else None
+    return Adherence(percent, done, expected, days, pain)
