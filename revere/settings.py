@@ -16,7 +16,9 @@ env = environ.Env()
 if (BASE_DIR / ".env").is_file():
     env.read_env(BASE_DIR / ".env")
 
-DEBUG = env.bool("DEBUG", default=False)
+# Without DATABASE_URL the app runs on the embedded development database, so development defaults
+# apply (DEBUG on); any real deployment sets DATABASE_URL, and then DEBUG is off unless set.
+DEBUG = env.bool("DEBUG", default=not env.str("DATABASE_URL", default=""))
 
 SECRET_KEY = env.str("SECRET_KEY", default="")
 if not SECRET_KEY:

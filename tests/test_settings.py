@@ -55,10 +55,16 @@ def test_start_up_refuses_debug_off_without_a_secret_key():
     assert "ImproperlyConfigured" in result.stderr
 
 
-def test_debug_defaults_to_off_so_a_missing_key_is_refused_by_default():
-    result = run_settings()
+def test_with_a_database_url_debug_defaults_to_off_so_a_missing_key_is_refused():
+    result = run_settings(DATABASE_URL="postgres://app:pw@db.example.com:5432/clinic")
     assert result.returncode != 0
     assert "SECRET_KEY is not set" in result.stderr
+
+
+def test_on_the_embedded_development_database_debug_defaults_to_on():
+    result = run_settings()
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["DEBUG"] == "True"
 
 
 def test_production_settings_are_secure():
