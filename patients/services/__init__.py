@@ -1,0 +1,23 @@
+"""Writes to patient records and appointments. Views call these; nothing else saves a Patient
+or an Appointment."""
+
+from patients.services.booking import (  # noqa: F401
+    BOOKING_HORIZON,
+    SlotTaken,
+    appointment_book,
+    appointment_book_any,
+    appointment_book_new_caller,
+    appointment_cancel_by_patient,
+    appointment_set_status,
+)
+from patients.services.records import (  # noqa: F401
+    EDITABLE_FIELDS,
+    patient_archive,
+    patient_create,
+    patient_restore,
+    patient_update,
+)
+from patients.services.reminders import (  # noqa: F401
+    appointment_ics,
+    appointment_reminders_send,
+)

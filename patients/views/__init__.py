@@ -1,0 +1,19 @@
+"""Views of the front desk's domain: patient records, the schedule and booking."""
+
+from patients.views.records import (  # noqa: F401
+    archived_list,
+    patient_archive,
+    patient_create,
+    patient_detail,
+    patient_edit,
+    patient_list,
+    patient_restore,
+)
+from patients.views.schedule import (  # noqa: F401
+    appointment_book,
+    appointment_detail,
+    appointment_status,
+    schedule_day,
+    schedule_week,
+    schedule_week_pick,
+)
