@@ -10,6 +10,7 @@ from treatments.models import (
     BodyRegion,
     Contraindication,
     Instrument,
+    Screening,
     StrokeTechnique,
     Visit,
 )
@@ -166,7 +167,7 @@ def test_local_finding_needs_region_and_side(physio_client, visit):
     response = physio_client.post(url("screening", visit), screening_post(ci_open_wound="on"))
     html = response.content.decode()
     assert "Open wound or unhealed skin at the site: choose the region." in html
-    assert not hasattr(Visit.objects.get(pk=visit.pk), "screening_cache")
+    assert not Screening.objects.filter(visit=visit).exists()
 
 
 def test_continue_needs_every_item_asked(physio_client, visit):
@@ -443,3 +444,58 @@ def test_patient_visit_list_query_count_is_fixed(
     with django_assert_num_queries(baseline):
         response = physio_client.get(f"/patients/{patient.uuid}/")
     assert response.content.decode().count(" visit of ") == 7
+
+
+def other_sites(*rows):
+    data = {"sites-TOTAL_FORMS": str(len(rows)), "sites-INITIAL_FORMS": "0"}
+    for n, (item, region, side) in enumerate(rows):
+        data |= {
+            f"sites-{n}-contraindication": item,
+            f"sites-{n}-region": region,
+            f"sites-{n}-side": side,
+        }
+    return data
+
+
+def test_a_local_contraindication_at_two_sites_refuses_both(physio_client, visit):
+    response = physio_client.post(
+        url("screening", visit),
+        screening_post(
+            ci_open_wound="on",
+            ci_open_wound_region="calf",
+            ci_open_wound_side="left",
+            precaution="Avoid both wounds",
+            acknowledge="on",
+            **other_sites(("open_wound", "forearm", "right")),
+        ),
+    )
+    assert response.status_code == 302
+    assert visit.screening.findings.count() == 2
+    page = physio_client.get(url("screening", visit)).content.decode()
+    assert 'value="forearm" selected' in page  # the second site is shown again
+    for region, side in (("calf", "left"), ("forearm", "right")):
+        refused = physio_client.post(
+            url("application_add", visit), application_post(region=region, side=side)
+        )
+        assert "IASTR is refused at" in refused.content.decode()
+    assert not Application.objects.exists()
+    physio_client.post(url("application_add", visit), application_post(side="right"))
+    assert Application.objects.count() == 1
+
+
+def test_an_other_site_needs_its_item_ticked_and_a_fitting_side(physio_client, visit):
+    unticked = physio_client.post(
+        url("screening", visit), screening_post(**other_sites(("hematoma", "calf", "left")))
+    )
+    assert "not ticked above" in unticked.content.decode()
+    wrong_side = physio_client.post(
+        url("screening", visit),
+        screening_post(
+            ci_hematoma="on",
+            ci_hematoma_region="calf",
+            ci_hematoma_side="left",
+            **other_sites(("hematoma", "neck", "left")),
+        ),
+    )
+    assert "Neck is recorded with side: midline." in wrong_side.content.decode()
+    assert not Screening.objects.filter(visit=visit).exists()

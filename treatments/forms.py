@@ -199,8 +199,12 @@ class ScreeningForm(ReadOnlyMixin, forms.Form):
                 acknowledge=screening.precaution_acknowledged,
                 all_asked=screening.is_complete,
             )
+            seen = set()
             for finding in screening.findings.all():
                 code = finding.contraindication_id
+                if code in seen:
+                    continue  # a further site of the same item: an "other sites" row
+                seen.add(code)
                 initial[f"ci_{code}"] = True
                 initial[f"ci_{code}_region"] = finding.region_id
                 initial[f"ci_{code}_side"] = finding.side
@@ -275,6 +279,75 @@ class ScreeningForm(ReadOnlyMixin, forms.Form):
             for item in self.items
             if data.get(f"ci_{item.code}")
         ]
+
+
+class OtherSiteForm(ReadOnlyMixin, forms.Form):
+    """A further site of a local contraindication already ticked above (e.g. a second wound)."""
+
+    contraindication = forms.ModelChoiceField(
+        queryset=Contraindication.objects.filter(active=True, scope="local"),
+        required=False,
+        label="Contraindication",
+        empty_label="Local contraindication…",
+        widget=forms.Select(attrs=SMALL_SELECT),
+    )
+    region = _region_field(required=False, small=True)
+    side = forms.ChoiceField(
+        choices=SIDE_CHOICES, required=False, widget=forms.Select(attrs=SMALL_SELECT)
+    )
+    note = forms.CharField(
+        max_length=200, required=False, widget=forms.TextInput(attrs=SMALL_INPUT)
+    )
+
+    def clean(self):
+        data = super().clean()
+        item, region, side = data.get("contraindication"), data.get("region"), data.get("side")
+        if item is None and region is None and not side:
+            return data  # an empty row
+        if item is None:
+            self.add_error("contraindication", "Choose which contraindication is at this site.")
+        if region is None:
+            self.add_error("region", "Choose the region.")
+        if not side:
+            self.add_error("side", "Choose the side.")
+        elif error := _side_error(region, side):
+            self.add_error("side", error)
+        return data
+
+
+OtherSiteFormSet = forms.formset_factory(OtherSiteForm, extra=2, max_num=20)
+
+
+def other_sites_initial(screening) -> list[dict]:
+    """The findings beyond the first of each item, for the "other sites" rows."""
+    if screening is None or not screening.pk:
+        return []
+    seen, rows = set(), []
+    for finding in screening.findings.all():
+        if finding.contraindication_id in seen:
+            rows.append(
+                {
+                    "contraindication": finding.contraindication_id,
+                    "region": finding.region_id,
+                    "side": finding.side,
+                    "note": finding.note,
+                }
+            )
+        seen.add(finding.contraindication_id)
+    return rows
+
+
+def other_site_findings(formset) -> list[FindingInput]:
+    return [
+        FindingInput(
+            contraindication=f.cleaned_data["contraindication"],
+            region=f.cleaned_data["region"],
+            side=f.cleaned_data["side"],
+            note=f.cleaned_data.get("note", ""),
+        )
+        for f in formset.forms
+        if f.cleaned_data.get("contraindication") is not None
+    ]
 
 
 # --- Step 3 ----------------------------------------------------------------------------------

@@ -20,9 +20,12 @@ from treatments.forms import (
     AdhesionSiteFormSet,
     ApplicationForm,
     AssessmentForm,
+    OtherSiteFormSet,
     ScreeningForm,
     SessionForm,
     adhesion_sites,
+    other_site_findings,
+    other_sites_initial,
 )
 from treatments.models import (
     Application,
@@ -185,16 +188,31 @@ def screening_step(request, visit_uuid):
     screening = _screening(visit)
     data = request.POST if request.method == "POST" else None
     form = ScreeningForm(data, screening=screening, read_only=not editable)
-    if data is not None and form.is_valid():
+    # The "other sites" rows are optional: a post without them (an older page) has none.
+    other_sites = OtherSiteFormSet(
+        data if data is not None and "sites-TOTAL_FORMS" in data else None,
+        initial=other_sites_initial(screening),
+        prefix="sites",
+        form_kwargs={"read_only": not editable},
+    )
+    other_ok = not other_sites.is_bound or other_sites.is_valid()
+    if data is not None and form.is_valid() and other_ok:
         advancing = request.POST.get("action") == "continue"
         try:
             if advancing and not form.cleaned_data["all_asked"]:
                 raise ValidationError(
                     "Confirm that you asked the patient about every item before going on."
                 )
+            extra = other_site_findings(other_sites) if other_sites.is_bound else []
+            ticked = {f.contraindication.pk for f in form.findings()}
+            if any(f.contraindication.pk not in ticked for f in extra):
+                raise ValidationError(
+                    "An other site names a contraindication that is not ticked above: tick it "
+                    "and give its first site there."
+                )
             screening = services.screening_save(
                 visit=visit,
-                findings=form.findings(),
+                findings=form.findings() + extra,
                 systolic=form.cleaned_data["systolic"],
                 diastolic=form.cleaned_data["diastolic"],
                 precaution=form.cleaned_data["precaution"],
@@ -219,7 +237,14 @@ def screening_step(request, visit_uuid):
     return _render_step(
         request,
         "treatments/visit_screening.html",
-        _context(request, visit, VisitStep.SCREENING, form=form, screening=screening),
+        _context(
+            request,
+            visit,
+            VisitStep.SCREENING,
+            form=form,
+            other_sites=other_sites,
+            screening=screening,
+        ),
     )
 
 
