@@ -9,20 +9,26 @@ from django.views.decorators.http import require_POST
 
 from patients.models import Patient
 from revere import roles
-from revere.access import physio_required, role_required, staff_required
+from revere.access import role_required, staff_required
 from treatments.forms import ClinicExerciseForm, ProgramItemFormSet
 from treatments.handout import handout_context, handout_pdf
 from treatments.models import Exercise, HomeProgram, ProgramExercise, VisitStep
 from treatments.services import portal as portal_services
 from treatments.services import programs as program_services
-from treatments.views import _context, _editable, _refuse_write, _visit_for
+from treatments.visit_pages import (
+    can_edit,
+    draft_visit_write,
+    refuse_write,
+    step_context,
+    visit_for,
+)
 
 LIBRARY_PAGE = 20
 
 
 def _program_page(request, visit, *, formset=None, exercise_form=None, error=None):
     program = HomeProgram.objects.filter(visit=visit).first()
-    editable = _editable(request, visit)
+    editable = can_edit(request, visit)
     items = (
         ProgramExercise.objects.filter(program=program).select_related("exercise")
         if program
@@ -41,7 +47,7 @@ def _program_page(request, visit, *, formset=None, exercise_form=None, error=Non
     return render(
         request,
         "treatments/visit_handout.html",
-        _context(
+        step_context(
             request,
             visit,
             VisitStep.HANDOUT,
@@ -61,11 +67,11 @@ def _program_page(request, visit, *, formset=None, exercise_form=None, error=Non
 
 @role_required(roles.can_see_clinical)
 def handout_step(request, visit_uuid):
-    visit = _visit_for(request, visit_uuid)
+    visit = visit_for(request, visit_uuid)
     if request.method != "POST":
         return _program_page(request, visit)
-    if not _editable(request, visit):
-        return _refuse_write(request, visit)
+    if not can_edit(request, visit):
+        return refuse_write(request, visit)
     program = HomeProgram.objects.filter(visit=visit).first()
     items = ProgramExercise.objects.filter(program=program).select_related("exercise")
     formset = ProgramItemFormSet(request.POST, queryset=items, prefix="items")
@@ -101,12 +107,8 @@ def handout_step(request, visit_uuid):
     return _program_page(request, visit, formset=formset)
 
 
-@physio_required
-@require_POST
-def program_add(request, visit_uuid):
-    visit = _visit_for(request, visit_uuid)
-    if not _editable(request, visit):
-        return _refuse_write(request, visit)
+@draft_visit_write
+def program_add(request, visit):
     exercise = get_object_or_404(Exercise, pk=request.POST.get("exercise"), active=True)
     try:
         program_services.program_add_exercise(visit=visit, exercise=exercise, by=request.user)
@@ -115,12 +117,8 @@ def program_add(request, visit_uuid):
     return redirect("visits:handout", visit_uuid=visit.uuid)
 
 
-@physio_required
-@require_POST
-def program_item_action(request, visit_uuid, item_id, action):
-    visit = _visit_for(request, visit_uuid)
-    if not _editable(request, visit):
-        return _refuse_write(request, visit)
+@draft_visit_write
+def program_item_action(request, visit, item_id, action):
     item = get_object_or_404(ProgramExercise, program__visit=visit, pk=item_id)
     if action == "remove":
         program_services.program_remove_exercise(visit=visit, item=item)
@@ -131,12 +129,8 @@ def program_item_action(request, visit_uuid, item_id, action):
     return redirect("visits:handout", visit_uuid=visit.uuid)
 
 
-@physio_required
-@require_POST
-def exercise_new(request, visit_uuid):
-    visit = _visit_for(request, visit_uuid)
-    if not _editable(request, visit):
-        return _refuse_write(request, visit)
+@draft_visit_write
+def exercise_new(request, visit):
     form = ClinicExerciseForm(request.POST)
     if not form.is_valid():
         return _program_page(request, visit, exercise_form=form)

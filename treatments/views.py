@@ -6,10 +6,8 @@ the message on the form and everything typed kept.
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from patients.models import Patient
@@ -30,89 +28,22 @@ from treatments.forms import (
 from treatments.models import (
     Application,
     HomeProgram,
-    Screening,
-    ScreeningFinding,
     ScreeningResult,
     TreatmentSession,
-    Visit,
     VisitStep,
 )
-
-STEP_URLS = {
-    VisitStep.ASSESSMENT: "visits:assessment",
-    VisitStep.SCREENING: "visits:screening",
-    VisitStep.TREATMENT: "visits:treatment",
-    VisitStep.HANDOUT: "visits:handout",
-    VisitStep.REVIEW: "visits:review",
-}
-
-
-def _visit_for(request, visit_uuid) -> Visit:
-    queryset = Visit.objects.visible_to(request.user).select_related(
-        "patient", "practitioner", "assessment__condition", "screening", "signed_by"
-    )
-    return get_object_or_404(queryset, uuid=visit_uuid)
-
-
-def _editable(request, visit) -> bool:
-    return not visit.is_signed and roles.is_physio(request.user)
-
-
-def _refuse_write(request, visit):
-    """A POST the user may not make: the manager has no write access at all (404); a signed
-    visit says why and shows the record."""
-    if not roles.is_physio(request.user):
-        raise Http404("No such page.")
-    messages.error(request, services.TRIGGER_MESSAGES["RV001"])
-    return redirect("visits:review", visit_uuid=visit.uuid)
-
-
-def _screening(visit):
-    return (
-        Screening.objects.filter(visit=visit)
-        .prefetch_related(
-            Prefetch(
-                "findings",
-                queryset=ScreeningFinding.objects.select_related("contraindication", "region"),
-            )
-        )
-        .first()
-    )
-
-
-def _context(request, visit, step, **extra):
-    return {
-        "visit": visit,
-        "patient": visit.patient,
-        "step": step,
-        "steps": [
-            (value, label, reverse(STEP_URLS[value], args=[visit.uuid]))
-            for value, label in VisitStep.choices
-        ],
-        "step_index": list(VisitStep.values).index(step),
-        "editable": _editable(request, visit),
-        **extra,
-    }
-
-
-def _is_autosave(request) -> bool:
-    return request.headers.get("X-Autosave") == "1"
-
-
-def _render_step(request, template, context):
-    """The step page again, with the form's errors. An autosave only needs to know it failed."""
-    if _is_autosave(request):
-        return HttpResponse(status=422)
-    return render(request, template, context)
-
-
-def _next(request, visit, step, next_step):
-    if _is_autosave(request):
-        return HttpResponse(status=204)
-    if request.POST.get("action") == "continue":
-        return redirect(STEP_URLS[next_step], visit_uuid=visit.uuid)
-    messages.success(request, "Draft saved.")
-    return redirect(STEP_URLS[step], visit_uuid=visit.uuid)
+from treatments.visit_pages import (
+    STEP_URLS,
+    can_edit,
+    draft_visit_write,
+    is_autosave,
+    next_step_redirect,
+    refuse_write,
+    render_step,
+    screening_with_findings,
+    step_context,
+    visit_for,
+)
 
 
 @physio_required
@@ -133,18 +64,18 @@ def visit_start(request, patient_uuid):
 
 @clinical_reader_required
 def visit_resume(request, visit_uuid):
-    visit = _visit_for(request, visit_uuid)
+    visit = visit_for(request, visit_uuid)
     step = VisitStep.REVIEW if visit.is_signed else visit.current_step
     return redirect(STEP_URLS[step], visit_uuid=visit.uuid)
 
 
 @clinical_reader_required
 def assessment_step(request, visit_uuid):
-    visit = _visit_for(request, visit_uuid)
+    visit = visit_for(request, visit_uuid)
     assessment = visit.assessment
-    editable = _editable(request, visit)
+    editable = can_edit(request, visit)
     if request.method == "POST" and not editable:
-        return _refuse_write(request, visit)
+        return refuse_write(request, visit)
     scored = {s.measure_id: s.value for s in visit.scores.all()}
     sites_initial = [
         {"region": s.region_id, "side": s.side, "note": s.note} for s in assessment.sites.all()
@@ -171,21 +102,21 @@ def assessment_step(request, visit_uuid):
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            return _next(request, visit, VisitStep.ASSESSMENT, VisitStep.SCREENING)
-    return _render_step(
+            return next_step_redirect(request, visit, VisitStep.ASSESSMENT, VisitStep.SCREENING)
+    return render_step(
         request,
         "treatments/visit_assessment.html",
-        _context(request, visit, VisitStep.ASSESSMENT, form=form, formset=formset),
+        step_context(request, visit, VisitStep.ASSESSMENT, form=form, formset=formset),
     )
 
 
 @clinical_reader_required
 def screening_step(request, visit_uuid):
-    visit = _visit_for(request, visit_uuid)
-    editable = _editable(request, visit)
+    visit = visit_for(request, visit_uuid)
+    editable = can_edit(request, visit)
     if request.method == "POST" and not editable:
-        return _refuse_write(request, visit)
-    screening = _screening(visit)
+        return refuse_write(request, visit)
+    screening = screening_with_findings(visit)
     data = request.POST if request.method == "POST" else None
     form = ScreeningForm(data, screening=screening, read_only=not editable)
     # The "other sites" rows are optional: a post without them (an older page) has none.
@@ -233,11 +164,11 @@ def screening_step(request, visit_uuid):
                     "Screening saved. Write and acknowledge the precaution before treating.",
                 )
                 return redirect("visits:screening", visit_uuid=visit.uuid)
-            return _next(request, visit, VisitStep.SCREENING, VisitStep.TREATMENT)
-    return _render_step(
+            return next_step_redirect(request, visit, VisitStep.SCREENING, VisitStep.TREATMENT)
+    return render_step(
         request,
         "treatments/visit_screening.html",
-        _context(
+        step_context(
             request,
             visit,
             VisitStep.SCREENING,
@@ -248,10 +179,10 @@ def screening_step(request, visit_uuid):
     )
 
 
-def _treatment_page(request, visit, *, session_form=None, application_form=None, status=200):
-    screening = _screening(visit)
+def _treatment_page(request, visit, *, session_form=None, application_form=None):
+    screening = screening_with_findings(visit)
     session = TreatmentSession.objects.filter(visit=visit).first()
-    editable = _editable(request, visit)
+    editable = can_edit(request, visit)
     applications = Application.objects.filter(session__visit=visit).select_related(
         "region", "instrument", "stroke"
     )
@@ -265,7 +196,7 @@ def _treatment_page(request, visit, *, session_form=None, application_form=None,
     return render(
         request,
         "treatments/visit_treatment.html",
-        _context(
+        step_context(
             request,
             visit,
             VisitStep.TREATMENT,
@@ -277,16 +208,15 @@ def _treatment_page(request, visit, *, session_form=None, application_form=None,
             can_apply=editable and blocked_reason is None,
             blocked_reason=blocked_reason,
         ),
-        status=status,
     )
 
 
 @clinical_reader_required
 def treatment_step(request, visit_uuid):
-    visit = _visit_for(request, visit_uuid)
+    visit = visit_for(request, visit_uuid)
     if request.method == "POST":
-        if not _editable(request, visit):
-            return _refuse_write(request, visit)
+        if not can_edit(request, visit):
+            return refuse_write(request, visit)
         session = TreatmentSession.objects.filter(visit=visit).first()
         form = SessionForm(request.POST, instance=session)
         if form.is_valid():
@@ -299,19 +229,15 @@ def treatment_step(request, visit_uuid):
             except ValidationError as exc:
                 form.add_error(None, exc)
             else:
-                return _next(request, visit, VisitStep.TREATMENT, VisitStep.HANDOUT)
-        if _is_autosave(request):
+                return next_step_redirect(request, visit, VisitStep.TREATMENT, VisitStep.HANDOUT)
+        if is_autosave(request):
             return HttpResponse(status=422)
         return _treatment_page(request, visit, session_form=form)
     return _treatment_page(request, visit)
 
 
-@physio_required
-@require_POST
-def application_add(request, visit_uuid):
-    visit = _visit_for(request, visit_uuid)
-    if not _editable(request, visit):
-        return _refuse_write(request, visit)
+@draft_visit_write
+def application_add(request, visit):
     form = ApplicationForm(request.POST)
     if form.is_valid():
         try:
@@ -324,12 +250,8 @@ def application_add(request, visit_uuid):
     return _treatment_page(request, visit, application_form=form)
 
 
-@physio_required
-@require_POST
-def application_remove(request, visit_uuid, application_id):
-    visit = _visit_for(request, visit_uuid)
-    if not _editable(request, visit):
-        return _refuse_write(request, visit)
+@draft_visit_write
+def application_remove(request, visit, application_id):
     application = get_object_or_404(Application, session__visit=visit, pk=application_id)
     try:
         services.application_remove(visit=visit, application=application)
@@ -342,18 +264,18 @@ def application_remove(request, visit_uuid, application_id):
 
 @clinical_reader_required
 def review_step(request, visit_uuid):
-    visit = _visit_for(request, visit_uuid)
-    return render(request, "treatments/visit_review.html", _review_context(request, visit))
+    visit = visit_for(request, visit_uuid)
+    return render(request, "treatments/visit_review.html", _reviewstep_context(request, visit))
 
 
-def _review_context(request, visit, **extra):
-    screening = _screening(visit)
+def _reviewstep_context(request, visit, **extra):
+    screening = screening_with_findings(visit)
     session = TreatmentSession.objects.filter(visit=visit).first()
     applications = Application.objects.filter(session__visit=visit).select_related(
         "region", "instrument", "stroke"
     )
     program = HomeProgram.objects.filter(visit=visit).first()
-    return _context(
+    return step_context(
         request,
         visit,
         VisitStep.REVIEW,
@@ -374,7 +296,7 @@ def _review_context(request, visit, **extra):
 @physio_required
 @require_POST
 def visit_sign(request, visit_uuid):
-    visit = _visit_for(request, visit_uuid)
+    visit = visit_for(request, visit_uuid)
     try:
         services.visit_sign(visit=visit, by=request.user)
     except ValidationError as exc:
@@ -388,20 +310,19 @@ def visit_sign(request, visit_uuid):
 @physio_required
 @require_POST
 def addendum_add(request, visit_uuid):
-    visit = _visit_for(request, visit_uuid)
+    visit = visit_for(request, visit_uuid)
     try:
         services.addendum_add(visit=visit, text=request.POST.get("text", ""), by=request.user)
     except ValidationError as exc:
         return render(
             request,
             "treatments/visit_review.html",
-            _review_context(
+            _reviewstep_context(
                 request,
                 visit,
                 addendum_error=" ".join(exc.messages),
                 addendum_text=request.POST.get("text", ""),
             ),
-            status=200,
         )
     messages.success(request, "Addendum added.")
     return redirect("visits:review", visit_uuid=visit.uuid)
