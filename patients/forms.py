@@ -31,7 +31,23 @@ def clean_phone_number(value: str, *, required: bool) -> str:
     return value
 
 
-class PatientForm(forms.ModelForm):
+class NamesMixin:
+    """First and last name: inner spaces folded, and blank (even all spaces) refused."""
+
+    def clean_first_name(self):
+        return self._clean_name("first_name")
+
+    def clean_last_name(self):
+        return self._clean_name("last_name")
+
+    def _clean_name(self, field):
+        value = " ".join(self.cleaned_data[field].split())
+        if not value:
+            raise forms.ValidationError("This field is required.")
+        return value
+
+
+class PatientForm(NamesMixin, forms.ModelForm):
     consent_iastr = forms.BooleanField(
         required=False,
         label="Consents to IASTR (instrument-assisted soft tissue treatment)",
@@ -96,18 +112,6 @@ class PatientForm(forms.ModelForm):
                 "consent_iastr",
             ),
         )
-
-    def clean_first_name(self):
-        return self._clean_name("first_name")
-
-    def clean_last_name(self):
-        return self._clean_name("last_name")
-
-    def _clean_name(self, field):
-        value = " ".join(self.cleaned_data[field].split())
-        if not value:
-            raise forms.ValidationError("This field is required.")
-        return value
 
     def clean_date_of_birth(self):
         dob = self.cleaned_data["date_of_birth"]
@@ -280,7 +284,7 @@ class BookingForm(BookingSearchForm):
         return cleaned
 
 
-class NewCallerForm(forms.Form):
+class NewCallerForm(NamesMixin, forms.Form):
     """A caller not registered yet, for a free consultation call: just enough to call back."""
 
     first_name = forms.CharField(max_length=80, label="Caller's first name")
@@ -290,18 +294,6 @@ class NewCallerForm(forms.Form):
         label="Phone to call",
         widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
     )
-
-    def clean_first_name(self):
-        return self._clean_name("first_name")
-
-    def clean_last_name(self):
-        return self._clean_name("last_name")
-
-    def _clean_name(self, field):
-        value = " ".join(self.cleaned_data[field].split())
-        if not value:
-            raise forms.ValidationError("This field is required.")
-        return value
 
     def clean_phone(self):
         return clean_phone_number(self.cleaned_data["phone"], required=True)

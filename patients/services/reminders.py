@@ -12,7 +12,6 @@ from django.utils import dateformat, timezone
 from patients.models import (
     Appointment,
 )
-from patients.services.booking import _local
 
 # --- Reminders --------------------------------------------------------------------------------
 
@@ -79,12 +78,12 @@ def appointment_ics(appointment: Appointment, *, now: datetime.datetime | None =
 
 
 def _reminder_message(appointment: Appointment, *, now) -> EmailMessage:
-    start = _local(appointment.starts_at)
+    start = timezone.localtime(appointment.starts_at)
     context = {
         "appointment": appointment,
         "patient": appointment.patient,
         "starts_at": start,
-        "ends_at": _local(appointment.ends_at),
+        "ends_at": timezone.localtime(appointment.ends_at),
         "cancel_hours": settings.PORTAL_CANCEL_HOURS,
         "has_portal": appointment.patient.user_id is not None,
         "clinic_name": settings.CLINIC_NAME,
