@@ -6,6 +6,7 @@ from django.utils import timezone
 from patients.models import (
     Patient,
 )
+from revere.services import assign_fields
 
 # Fields a registration or edit form may set; the rest are kept by the services below.
 EDITABLE_FIELDS = (
@@ -40,10 +41,8 @@ def _apply_consent(patient: Patient, *, consent_iastr: bool | None, by) -> None:
 @transaction.atomic
 def patient_create(*, by, consent_iastr: bool = False, **fields) -> Patient:
     """Register a patient. ``fields`` are the form's cleaned data (see EDITABLE_FIELDS)."""
-    unknown = set(fields) - set(EDITABLE_FIELDS)
-    if unknown:
-        raise TypeError(f"Not patient fields: {sorted(unknown)}")
-    patient = Patient(**fields, created_by=by)
+    patient = Patient(created_by=by)
+    assign_fields(patient, fields, EDITABLE_FIELDS)
     _apply_consent(patient, consent_iastr=consent_iastr, by=by)
     patient.full_clean()
     patient.save()
@@ -52,11 +51,7 @@ def patient_create(*, by, consent_iastr: bool = False, **fields) -> Patient:
 
 @transaction.atomic
 def patient_update(*, patient: Patient, by, consent_iastr: bool | None = None, **fields) -> Patient:
-    unknown = set(fields) - set(EDITABLE_FIELDS)
-    if unknown:
-        raise TypeError(f"Not patient fields: {sorted(unknown)}")
-    for name, value in fields.items():
-        setattr(patient, name, value)
+    assign_fields(patient, fields, EDITABLE_FIELDS)
     _apply_consent(patient, consent_iastr=consent_iastr, by=by)
     patient.full_clean()
     patient.save()

@@ -10,6 +10,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.text import slugify
 
+from revere.services import assign_fields
 from treatments.models import (
     Application,
     CheckIn,
@@ -104,10 +105,7 @@ def program_save(*, visit: Visit, doses: dict[int, dict], by) -> HomeProgram:
     items = {item.pk: item for item in program.items.all()}
     for item_id, fields in doses.items():
         item = items[item_id]
-        for name, value in fields.items():
-            if name not in DOSE_FIELDS:
-                raise TypeError(f"Not a dose field: {name}")
-            setattr(item, name, value)
+        assign_fields(item, fields, DOSE_FIELDS)
         item.full_clean()
         item.save()
     if not items:

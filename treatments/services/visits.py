@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 
+from revere.services import assign_fields
 from treatments.models import (
     Addendum,
     AdhesionSite,
@@ -157,10 +158,7 @@ def assessment_save(
     ``scores`` maps OutcomeMeasure to a value (None removes the score)."""
     _ensure_draft(visit)
     assessment = visit.assessment
-    for name, value in fields.items():
-        if name not in ASSESSMENT_FIELDS:
-            raise TypeError(f"Not an assessment field: {name}")
-        setattr(assessment, name, value)
+    assign_fields(assessment, fields, ASSESSMENT_FIELDS)
     assessment.full_clean()
     assessment.save()
     for site in sites:
@@ -361,10 +359,7 @@ SESSION_FIELDS = (
 def session_save(*, visit: Visit, fields: dict, advance: bool = False) -> TreatmentSession:
     _ensure_draft(visit)
     session, _ = TreatmentSession.objects.get_or_create(visit=visit)
-    for name, value in fields.items():
-        if name not in SESSION_FIELDS:
-            raise TypeError(f"Not a session field: {name}")
-        setattr(session, name, value)
+    assign_fields(session, fields, SESSION_FIELDS)
     session.full_clean()
     session.save()
     if advance:
