@@ -85,7 +85,6 @@ def clinical_details(patient) -> list[str]:
         "Tennis elbow",
         "epicondylopathy",
         "147/93",
-        "147",
         "Precaution",
         "Screening",
         "Owner",  # the last name
@@ -93,7 +92,6 @@ def clinical_details(patient) -> list[str]:
         patient.email,
         BIRTH_DATE.isoformat(),
         BIRTH_DATE.strftime("%B %-d, %Y"),
-        "1961",
     ]
 
 
