@@ -101,7 +101,8 @@ def _ics(message):
 def test_the_ics_attachment_parses_and_its_times_are_the_appointment_in_utc(settings):
     settings.CLINIC_NAME = "Smith, Jones; Physio"
     settings.CLINIC_ADDRESS = "12 Main St, Vancouver"
-    appointment = soon(hours=5)
+    # A last name that cannot also be part of the clinic's name or the practitioner's.
+    appointment = soon(hours=5, patient=PatientFactory(first_name="Ines", last_name="Quellinghoff"))
     call_command("send_reminders")
     content = _ics(mail.outbox[0])
     assert "\r\n" in content and "\n" not in content.replace("\r\n", "")
