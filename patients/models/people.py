@@ -134,6 +134,15 @@ class Patient(models.Model):
         related_name="patient",
         help_text="Portal login, if the patient has one.",
     )
+    # The latest invitation to the portal; by is empty when the patient asked for a fresh link.
+    portal_invited_at = models.DateTimeField(null=True, blank=True)
+    portal_invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
