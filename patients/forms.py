@@ -218,6 +218,22 @@ class BookingSearchForm(forms.Form):
         return day
 
 
+def parse_instant(value: str) -> datetime.datetime | None:
+    """An ISO 8601 date and time with its UTC offset (the value of a listed free time), in UTC;
+    None for anything else. The first and last years of the calendar count as "anything else":
+    converting them to UTC, or the day arithmetic of the booking page, would overflow."""
+    try:
+        instant = datetime.datetime.fromisoformat(value)
+        if instant.tzinfo is None:
+            return None
+        instant = instant.astimezone(datetime.UTC)
+    except (ValueError, OverflowError):
+        return None
+    if not datetime.MINYEAR < instant.year < datetime.MAXYEAR:
+        return None
+    return instant
+
+
 class BookingForm(BookingSearchForm):
     """The confirmation: one of the listed free times, or another time typed in (which may need
     the outside-working-hours override)."""
@@ -252,12 +268,11 @@ class BookingForm(BookingSearchForm):
                 "other_time", "Choose one of the free times or type another time, not both."
             )
         elif start:
-            try:
-                starts_at = datetime.datetime.fromisoformat(start)
-            except ValueError:
-                starts_at = None
-            if starts_at is None or starts_at.tzinfo is None:
-                self.add_error("start", "That start time is not valid: choose one from the list.")
+            starts_at = parse_instant(start)
+            if starts_at is None:
+                self.add_error(
+                    "start", "That start time is not a valid time: choose one from the list."
+                )
             else:
                 cleaned["starts_at"] = starts_at
         elif other_time:

@@ -267,8 +267,8 @@ def test_the_override_with_any_practitioner_asks_for_one(
 @pytest.mark.parametrize(
     "overrides, message",
     [
-        ({"start": "yesterday-ish"}, "That start time is not valid"),
-        ({"start": "2030-01-07T09:00:00"}, "That start time is not valid"),  # no offset
+        ({"start": "yesterday-ish"}, "That start time is not a valid time"),
+        ({"start": "2030-01-07T09:00:00"}, "That start time is not a valid time"),  # no offset
         ({"start": ""}, "Choose a start time."),
         ({"other_time": "25:99", "start": ""}, "Enter the time as HH:MM"),
         ({"other_time": "09:00"}, "not both"),
@@ -286,6 +286,46 @@ def test_bad_input_is_a_message_never_a_500(
     )
     assert message in html
     assert not Appointment.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "start, message",
+    [
+        # Converting these to UTC leaves the calendar (OverflowError).
+        ("0001-01-01T00:00:00+14:00", "That start time is not a valid time"),
+        ("9999-12-31T23:59:59-14:00", "That start time is not a valid time"),
+        # In the calendar, but adding the appointment's length or a day would leave it.
+        ("9999-12-31T23:45:00+00:00", "That start time is not a valid time"),
+        ("0001-01-01T00:00:00+00:00", "That start time is not a valid time"),
+        ("2030-01-07T09:00:00+24:00", "That start time is not a valid time"),
+        ("2030-01-07T09:00:00\x00+00:00", "Null characters are not allowed"),
+        ("２０３０-01-07T09:00:00+00:00", "That start time is not a valid time"),
+        ("9" * 41, "at most 40 characters"),
+    ],
+)
+def test_an_impossible_start_is_a_form_error_with_what_was_typed_kept(
+    front_desk_client, patient, practitioner, follow_up, start, message
+):
+    data = form(patient, practitioner, follow_up, start=start, notes="Left shoulder, O'Brien")
+    html = errors_of(front_desk_client.post(BOOK, data))
+    assert message in html
+    assert "Left shoulder, O&#x27;Brien</textarea>" in html
+    assert f'<option value="{follow_up.pk}" selected>' in html
+    assert not Appointment.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"practitioner": "²", "day": "9999-12-31", "time": "\x00"},
+        {"practitioner": "9" * 30, "day": "0001-01-01", "time": "²²:²²"},
+        {"practitioner": "\x00", "day": "\x00", "type": "\x00", "time": "1" * 5000},
+    ],
+)
+def test_odd_query_parameters_show_the_booking_page(front_desk_client, patient, follow_up, params):
+    response = front_desk_client.get(BOOK, {"patient": patient.uuid, **params})
+    assert response.status_code == 200
+    assert "Ines Valdivia" in response.content.decode()
 
 
 def test_a_start_more_than_a_year_ahead_is_refused(
@@ -461,6 +501,38 @@ def test_status_change_goes_back_to_a_safe_next_page_only(front_desk_client, app
         status_url(appointment), {"status": "arrived", "next": "https://evil.example.com/"}
     )
     assert response["Location"] == f"/patients/appointments/{appointment.uuid}/"
+
+
+@pytest.mark.parametrize(
+    "next_page",
+    [
+        "patients:schedule",  # a URL name: redirect() would try to reverse it
+        "schedule",
+        "/no/such/page/",
+        "//evil.example.com/",
+        "/\\evil.example.com/",
+        "/patients/\x00",
+        "/patients/" + "x" * 3000,
+        "/patients/²",
+    ],
+)
+def test_status_change_with_an_unknown_next_page_goes_to_the_appointment(
+    front_desk_client, appointment, next_page
+):
+    response = front_desk_client.post(
+        status_url(appointment), {"status": "arrived", "next": next_page}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == f"/patients/appointments/{appointment.uuid}/"
+    appointment.refresh_from_db()
+    assert appointment.status == AppointmentStatus.ARRIVED
+
+
+def test_status_change_goes_back_to_a_known_local_page(front_desk_client, appointment):
+    back = f"/patients/schedule/?day={MONDAY:%Y-%m-%d}"
+    response = front_desk_client.post(status_url(appointment), {"status": "arrived", "next": back})
+    assert response.status_code == 302
+    assert response["Location"] == back
 
 
 def test_status_change_needs_post(front_desk_client, appointment):

@@ -6,6 +6,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
+from patients.forms import SCHEDULE_RANGE_DAYS
 from patients.models import AppointmentStatus
 from tests.factories import (
     AppointmentFactory,
@@ -90,6 +91,32 @@ def test_a_bad_date_shows_today_with_a_message_not_an_error(front_desk_client, b
     assert response.status_code == 200
     assert response.context["day"] == timezone.localdate()
     assert "Showing today instead" in response.content.decode()
+
+
+@pytest.mark.parametrize("bad", ["9999-12-31", "0001-01-01", "\x00", "2026-02-30", "9" * 5000])
+def test_a_day_at_the_ends_of_the_calendar_shows_this_week_not_an_error(
+    front_desk_client, practitioner, bad
+):
+    response = front_desk_client.get(f"/patients/schedule/week/{practitioner.pk}/", {"day": bad})
+    assert response.status_code == 200
+    assert response.context["monday"] <= timezone.localdate() <= response.context["sunday"]
+    assert "Showing this week instead" in response.content.decode()
+    response = front_desk_client.get("/patients/schedule/week/", {"day": bad})
+    assert response.status_code == 302
+    assert response["Location"].endswith(f"?day={timezone.localdate():%Y-%m-%d}")
+
+
+def test_the_last_and_first_days_offered_have_working_navigation(front_desk_client, practitioner):
+    """The edges of the date picker's range: the previous and next links are plain dates."""
+    for offset in (SCHEDULE_RANGE_DAYS, -SCHEDULE_RANGE_DAYS):
+        day = timezone.localdate() + datetime.timedelta(days=offset)
+        response = front_desk_client.get("/patients/schedule/", {"day": f"{day:%Y-%m-%d}"})
+        assert response.status_code == 200
+        assert response.context["day"] == day
+        week = front_desk_client.get(
+            f"/patients/schedule/week/{practitioner.pk}/", {"day": f"{day:%Y-%m-%d}"}
+        )
+        assert week.status_code == 200
 
 
 def test_time_off_shows_as_away_and_is_not_bookable(front_desk_client, practitioner):
@@ -185,6 +212,15 @@ def test_week_picker_redirects_to_the_chosen_practitioner(
     # A made-up id falls back to the first practitioner rather than failing.
     response = front_desk_client.get("/patients/schedule/week/", {"practitioner": "x"})
     assert response.status_code == 302
+
+
+@pytest.mark.parametrize("bogus", ["²", "٣", "x", "\x00", "9" * 40, "-1", " 1", "1e3", "🙂"])
+def test_week_picker_with_a_bogus_practitioner_falls_back_to_the_first(
+    front_desk_client, practitioner, bogus
+):
+    response = front_desk_client.get("/patients/schedule/week/", {"practitioner": bogus})
+    assert response.status_code == 302
+    assert response["Location"].startswith(f"/patients/schedule/week/{practitioner.pk}/?day=")
 
 
 def _fill_day(practitioners, type, count):

@@ -1,13 +1,15 @@
 """The schedule (day and week), booking, and one appointment's page with its status buttons."""
 
 import datetime
+import re
 import uuid
+from urllib.parse import urlsplit
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 from django.utils import dateformat, timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_POST
@@ -23,6 +25,24 @@ from patients.forms import (
 )
 from patients.models import AppointmentStatus, Patient, Practitioner
 from revere.access import staff_required
+
+# --- Raw query parameters -----------------------------------------------------------------------
+# Only ASCII digits: str.isdigit() also accepts "²" or "٣", which int() and the database refuse.
+# Nine digits at most, so the number always fits the id column.
+ROW_ID = re.compile(r"[0-9]{1,9}")
+WALL_TIME = re.compile(r"[0-9]{2}:[0-9]{2}")
+
+
+def _row_id(value: str) -> int | None:
+    """The id in a raw query parameter, or None when it is not a plain number."""
+    return int(value) if ROW_ID.fullmatch(value) else None
+
+
+def _plain(value: str, limit: int = 40) -> str:
+    """A raw parameter echoed back into the page: dropped if it holds control characters (a NUL
+    byte, say) or is longer than any value the page itself sends."""
+    return value if len(value) <= limit and value.isprintable() else ""
+
 
 # --- Schedule ---------------------------------------------------------------------------------
 
@@ -80,10 +100,10 @@ def schedule_week(request, practitioner_id):
 @staff_required
 def schedule_week_pick(request):
     """The week view's practitioner picker (a GET form, so it works without JavaScript)."""
-    chosen = request.GET.get("practitioner", "")
+    chosen = _row_id(request.GET.get("practitioner", ""))
     practitioners = selectors.bookable_practitioners()
     practitioner = (
-        practitioners.filter(pk=chosen).first() if chosen.isdigit() else None
+        practitioners.filter(pk=chosen).first() if chosen is not None else None
     ) or practitioners.first()
     if practitioner is None:
         messages.info(request, "No practitioner is set up yet: the manager adds them in the admin.")
@@ -170,10 +190,8 @@ def appointment_book(request):
         data if searched else None,
         phone_only=new_caller,
         initial={
-            "practitioner": request.GET.get("practitioner", "")
-            if request.GET.get("practitioner", "").isdigit()
-            else None,
-            "day": request.GET.get("day") or timezone.localdate(),
+            "practitioner": _row_id(request.GET.get("practitioner", "")),
+            "day": _chosen_day(request)[0],
         },
     )
     book_form = BookingForm(
@@ -246,12 +264,13 @@ def appointment_book(request):
         )
 
     carry = {
-        key: data.get(key, "")[:40]
+        key: _plain(data.get(key, ""))
         for key in ("type", "practitioner", "day", "time")
-        if data.get(key)
+        if _plain(data.get(key, ""))
     }
-    selected = request.POST.get("start") or ""
+    selected = _plain(request.POST.get("start", ""))
     wanted_time = request.GET.get("time", "")
+    wanted_time = wanted_time if WALL_TIME.fullmatch(wanted_time) else ""
     return render(
         request,
         "patients/appointment_book.html",
@@ -300,13 +319,25 @@ def _appointment_page(request, appointment, status_form=None):
     )
 
 
+# A path on this site: one leading slash (not "//" or "/\\", which browsers read as another
+# host), then printable ASCII only.
+LOCAL_PATH = re.compile(r"/(?![/\\])[!-~]{0,500}")
+
+
 def _safe_next(request) -> str:
+    """Where to go back after a status change: a path of one of this site's pages. Anything else
+    (another site, a URL name, a path no view answers, control characters) is ignored, so the
+    redirect cannot fail after the change is saved."""
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
+    if not LOCAL_PATH.fullmatch(target) or not url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
-        return target
-    return ""
+        return ""
+    try:
+        resolve(urlsplit(target).path)
+    except Resolver404:
+        return ""
+    return target
 
 
 @staff_required
