@@ -178,6 +178,61 @@ def test_email_that_is_another_accounts_username_is_refused(front_desk_client, m
     assert User.objects.filter(username__iexact="taken@example.com").count() == 1
 
 
+# Valid as an email (64-character local part, 63-character labels), too long for a username.
+LONG_EMAIL = "r" * 64 + "@" + "d" * 63 + "." + "e" * 63 + ".example.com"
+
+
+def test_an_email_too_long_for_a_login_is_a_clear_message_and_nothing_is_written(
+    front_desk_client, mailoutbox
+):
+    assert len(LONG_EMAIL) > 150
+    patient = PatientFactory(email=LONG_EMAIL)
+    users = User.objects.count()
+    response = front_desk_client.post(invite_url(patient), follow=True)
+    assert response.status_code == 200
+    assert "This email address is too long for a portal login" in response.content.decode()
+    assert User.objects.count() == users
+    patient.refresh_from_db()
+    assert patient.user is None and patient.portal_invited_at is None
+    assert mailoutbox == []
+
+
+def test_the_invitation_email_is_plain_text_not_html_escaped(
+    front_desk_client, settings, mailoutbox
+):
+    settings.CLINIC_NAME = "Hart & O'Brien Physio"
+    patient = PatientFactory(first_name="Siobhán", last_name="O'Brien", preferred_name="")
+    patient.first_name = "D'Arcy"
+    patient.save()
+    front_desk_client.post(invite_url(patient))
+    (message,) = mailoutbox
+    assert "Hello D'Arcy," in message.body
+    assert "Hart & O'Brien Physio invites you" in message.body
+    assert message.subject == "Hart & O'Brien Physio: your patient portal"
+    assert "&#x27;" not in message.body and "&amp;" not in message.body
+
+
+def test_the_patient_page_says_who_sent_the_invitation_and_when(
+    front_desk_client, front_desk, patient, mailoutbox
+):
+    front_desk.first_name, front_desk.last_name = "Dana", "Desk"
+    front_desk.save()
+    before = timezone.now()
+    front_desk_client.post(invite_url(patient))
+    patient.refresh_from_db()
+    assert patient.portal_invited_by == front_desk
+    assert before <= patient.portal_invited_at <= timezone.now()
+    page = front_desk_client.get(detail_url(patient)).content.decode()
+    sent = timezone.localtime(patient.portal_invited_at)
+    assert f"invited on {sent:%Y-%m-%d %H:%M} by Dana Desk" in page
+    # A fresh link the patient asked for is recorded as such.
+    request_invite(Client(), patient.email)
+    patient.refresh_from_db()
+    assert patient.portal_invited_by is None and patient.portal_invited_at > sent
+    page = front_desk_client.get(detail_url(patient)).content.decode()
+    assert "at the patient's request" in page
+
+
 def test_invitation_again_before_the_password_is_set_reuses_the_login(
     front_desk_client, patient, invited, mailoutbox
 ):
@@ -382,7 +437,6 @@ def test_fresh_link_answer_is_the_same_whoever_asks(client, physio, patient, inv
         "unknown": request_invite(client, "nobody@example.com"),
         "not invited": request_invite(client, PatientFactory(email="new@example.com").email),
         "staff": request_invite(client, physio.email),
-        "empty": request_invite(client, ""),
     }
     assert {a.status_code for a in answers.values()} == {200}
     bodies = {a.content for a in answers.values()}
@@ -392,6 +446,29 @@ def test_fresh_link_answer_is_the_same_whoever_asks(client, physio, patient, inv
     assert len(mailoutbox) == 2
     assert [m.to for m in mailoutbox[1:]] == [["rosa.diaz@example.com"]]
     assert not User.objects.filter(username="new@example.com").exists()
+
+
+@pytest.mark.parametrize(
+    "email, message",
+    [
+        ("rosa.diaz@example.com\x00", "Null characters are not allowed."),
+        ("\x00", "Null characters are not allowed."),
+        ("", "Enter your email address."),
+        ("rosa.diaz at example", "Enter your email address as name@example.com."),
+        ("r" * 300 + "@example.com", "at most 254 characters"),
+    ],
+)
+def test_a_fresh_link_for_an_address_that_cannot_be_one_is_a_form_error(
+    client, invited, mailoutbox, email, message
+):
+    response = request_invite(client, email)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert message in html
+    assert 'data-testid="invite-email-errors"' in html
+    if email and email.isprintable():
+        assert f'value="{email}"' in html
+    assert len(mailoutbox) == 1
 
 
 def test_no_fresh_link_once_the_password_is_set(client, invited, mailoutbox):

@@ -3,6 +3,7 @@ link that sets their password. Every other page is a 404 for a patient."""
 
 import contextlib
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth import get_user_model, login
 from django.contrib.auth.forms import SetPasswordForm
@@ -107,18 +108,32 @@ def activate(request, uidb64, token):
     return render(request, "portal/activate.html", {"form": form})
 
 
+class InviteRequestForm(forms.Form):
+    # An EmailField refuses NUL bytes (which PostgreSQL refuses in text) and overlong input.
+    email = forms.EmailField(
+        max_length=254,
+        label="Your email address",
+        error_messages={
+            "required": "Enter your email address.",
+            "invalid": "Enter your email address as name@example.com.",
+        },
+    )
+
+
 @require_POST
 def request_invite(request):
     """From an expired or used link: send a fresh invitation if the address belongs to a patient
-    who has not set a password yet. The answer is the same either way."""
-    email = request.POST.get("email", "").strip().lower()
+    who has not set a password yet. The answer is the same either way (only an address that
+    cannot be one is refused, on the form)."""
+    form = InviteRequestForm(request.POST)
+    if not form.is_valid():
+        return render(request, "portal/activate_invalid.html", {"form": form})
+    email = form.cleaned_data["email"].lower()
     patient = (
         Patient.objects.active()
         .filter(email__iexact=email, user__isnull=False)
         .select_related("user")
         .first()
-        if email
-        else None
     )
     if patient is not None and not patient.user.has_usable_password():
         # Whatever happens, the answer must not reveal whether the address is known.

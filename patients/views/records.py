@@ -55,7 +55,7 @@ def patient_create(request):
 def patient_detail(request, patient_uuid):
     patient = get_object_or_404(
         Patient.objects.visible_to(request.user)
-        .select_related("consent_iastr_recorded_by", "created_by")
+        .select_related("consent_iastr_recorded_by", "created_by", "portal_invited_by")
         .annotate(
             no_show_count=Count(
                 "appointments", filter=Q(appointments__status=AppointmentStatus.NO_SHOW)
