@@ -6,6 +6,7 @@ Everything here goes through treatments/services.py unless its name says ``raw``
 
 from django.core.exceptions import ValidationError
 from django.db import connection
+from django.utils import timezone
 
 from tests.factories import PatientFactory
 from treatments import services
@@ -27,13 +28,25 @@ NO_SCREENING = TRIGGER_MESSAGES["RV002"]
 REFUSED_FOR_VISIT = TRIGGER_MESSAGES["RV003"]
 NEEDS_PRECAUTION = TRIGGER_MESSAGES["RV005"]
 SIGNED = TRIGGER_MESSAGES["RV001"]
+NO_CONSENT = TRIGGER_MESSAGES["RV008"]
 
 
-def make_visit(physio, patient=None) -> Visit:
-    """A new draft visit for a new (or given) patient, opened by ``physio`` (a User)."""
-    return services.visit_start(
-        patient=patient or PatientFactory(), practitioner=physio.practitioner
-    )
+def give_consent(patient, by):
+    """Arrange a patient who consented to IASTR (recorded by ``by``), straight on the row."""
+    if patient.consent_iastr_at is None:
+        patient.consent_iastr_at = timezone.now()
+        patient.consent_iastr_recorded_by = by
+        patient.save(update_fields=["consent_iastr_at", "consent_iastr_recorded_by"])
+    return patient
+
+
+def make_visit(physio, patient=None, *, consent: bool = True) -> Visit:
+    """A new draft visit for a new (or given) patient, opened by ``physio`` (a User). The patient
+    has consented to IASTR (recorded by ``physio``) unless ``consent=False``."""
+    patient = patient or PatientFactory()
+    if consent:
+        give_consent(patient, physio)
+    return services.visit_start(patient=patient, practitioner=physio.practitioner)
 
 
 def finding(code: str, region: str | None = None, side: str = "", note: str = "") -> FindingInput:
@@ -50,18 +63,21 @@ def screen(
     visit: Visit,
     *findings: FindingInput,
     bp=NORMAL_BP,
+    bp_not_measured: str = "",
     precaution: str = "",
     acknowledge: bool = False,
     complete: bool = True,
     by=None,
 ):
-    """Save the visit's screening through the service; ``bp`` is (systolic, diastolic)."""
+    """Save the visit's screening through the service; ``bp`` is (systolic, diastolic), and
+    ``bp_not_measured`` the reason when it could not be taken (pass ``bp=(None, None)``)."""
     systolic, diastolic = bp
     return services.screening_save(
         visit=visit,
         findings=list(findings),
         systolic=systolic,
         diastolic=diastolic,
+        bp_not_measured_reason=bp_not_measured,
         precaution=precaution,
         acknowledge=acknowledge,
         complete=complete,

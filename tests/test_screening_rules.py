@@ -4,9 +4,11 @@ First through the services, as the physiotherapist meets the rules; then straigh
 with raw SQL, where the ``application_screening_rules`` trigger must refuse the same rows.
 """
 
+import re
+
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 
 from tests.clinical import (
     NEEDS_PRECAUTION,
@@ -73,6 +75,15 @@ def expected_once_acknowledged(severity, scope, target):
     return ALLOWED
 
 
+def expected_before_acknowledgement(severity, scope, target):
+    """Only a relative finding needs the precaution; an absolute local one refuses its own site
+    and leaves the rest of the body clear."""
+    expected = expected_once_acknowledged(severity, scope, target)
+    if expected == ALLOWED and severity == "relative":
+        return NEEDS_PRECAUTION
+    return expected
+
+
 MATRIX = [
     pytest.param(
         severity,
@@ -84,13 +95,25 @@ MATRIX = [
     for (severity, scope) in ITEMS
     for target in TARGETS
 ]
+MATRIX_BEFORE_ACKNOWLEDGEMENT = [
+    pytest.param(
+        severity,
+        scope,
+        target,
+        expected_before_acknowledgement(severity, scope, target),
+        id=f"{severity}-{scope}-{target}",
+    )
+    for (severity, scope) in ITEMS
+    for target in TARGETS
+]
 
 
 @pytest.mark.parametrize(
     ("severity", "scope", "result"),
     [
         ("absolute", "systemic", "refused"),
-        ("absolute", "local", "precautions"),
+        # Refused at its site only (listed in the reasons); the rest of the body is clear.
+        ("absolute", "local", "clear"),
         ("relative", "systemic", "precautions"),
         ("relative", "local", "precautions"),
     ],
@@ -136,7 +159,7 @@ def test_rule_matrix_once_the_precaution_is_acknowledged(visit, severity, scope,
     assert applications(visit) == []
 
 
-@pytest.mark.parametrize(("severity", "scope", "target", "expected"), MATRIX)
+@pytest.mark.parametrize(("severity", "scope", "target", "expected"), MATRIX_BEFORE_ACKNOWLEDGEMENT)
 def test_rule_matrix_before_the_precaution_is_acknowledged(
     visit, severity, scope, target, expected
 ):
@@ -144,6 +167,11 @@ def test_rule_matrix_before_the_precaution_is_acknowledged(
     screen(visit, finding(code, *FINDING_SITE), precaution=PRECAUTION, acknowledge=False)
     region, side = TARGETS[target]
 
+    if expected == ALLOWED:
+        # An absolute local finding elsewhere needs no precaution.
+        apply(visit, region, side)
+        assert applications(visit) == [(region, side)]
+        return
     with pytest.raises(ValidationError) as excinfo:
         apply(visit, region, side)
 
@@ -155,6 +183,37 @@ def test_rule_matrix_before_the_precaution_is_acknowledged(
         # Allowed only once the written precaution is acknowledged.
         assert messages(excinfo.value) == NEEDS_PRECAUTION
     assert applications(visit) == []
+
+
+def test_absolute_local_finding_alone_is_clear_except_its_site(visit):
+    screening = screen(visit, finding("open_wound", "forearm", "left"))
+
+    assert screening.result == "clear"
+    assert screening.result_reasons == [
+        "Open wound or unhealed skin at the site (Forearm, left): IASTR refused at this site."
+    ]
+    assert screening.refused_sites == ["Forearm (left)"]
+    assert screening.precaution_acknowledged_at is None
+    with pytest.raises(ValidationError, match=r"IASTR is refused at Forearm \(left\)"):
+        apply(visit, "forearm", "left")
+    # Everywhere else without any precaution to acknowledge.
+    apply(visit, "forearm", "right")
+    apply(visit, "calf", "left")
+    assert sorted(applications(visit)) == [("calf", "left"), ("forearm", "right")]
+
+
+def test_evaluation_lists_the_refused_sites_of_a_clear_result():
+    policy = BloodPressurePolicy.current()
+    evaluation = screening_evaluate(
+        findings=[finding("hematoma", "calf", "left"), finding("open_wound", "neck", "midline")],
+        systolic=120,
+        diastolic=80,
+        policy=policy,
+    )
+    assert evaluation.result == "clear"
+    assert evaluation.refused_sites == [("calf", "left"), ("neck", "midline")]
+    assert len(evaluation.reasons) == 2
+    assert all(r.endswith(": IASTR refused at this site.") for r in evaluation.reasons)
 
 
 def test_absolute_local_finding_refuses_only_that_region_and_side(visit):
@@ -272,13 +331,6 @@ BP_CASES = [
     pytest.param((160, 99), "refused", id="160/99"),
     pytest.param((159, 100), "refused", id="159/100"),
     pytest.param((185, 110), "refused", id="185/110"),
-    pytest.param((None, 100), "refused", id="missing-systolic/100"),
-    pytest.param((160, None), "refused", id="160/missing-diastolic"),
-    pytest.param((None, 90), "precautions", id="missing-systolic/90"),
-    pytest.param((140, None), "precautions", id="140/missing-diastolic"),
-    pytest.param((None, 89), "clear", id="missing-systolic/89"),
-    pytest.param((139, None), "clear", id="139/missing-diastolic"),
-    pytest.param((None, None), "clear", id="not-taken"),
 ]
 
 
@@ -318,11 +370,119 @@ def test_blood_pressure_lines(visit, bp, result):
 
 
 def test_blood_pressure_reading_is_named_in_the_reason(visit):
-    screening = screen(visit, bp=(None, 104))
+    screening = screen(visit, bp=(150, 104))
     assert screening.result_reasons == [
-        "Blood pressure ?/104 is at or above the clinic's line of 160/100: uncontrolled "
+        "Blood pressure 150/104 is at or above the clinic's line of 160/100: uncontrolled "
         "hypertension."
     ]
+
+
+# --- Blood pressure is required to complete the screening ----------------------------------------
+
+BP_REQUIRED = re.escape(
+    "Take the blood pressure (systolic and diastolic) to complete the screening"
+)
+
+
+@pytest.mark.parametrize("bp", [(None, 100), (160, None), (None, 89), (139, None)])
+@pytest.mark.parametrize("complete", [True, False], ids=["complete", "draft"])
+def test_one_blood_pressure_value_alone_is_refused(visit, bp, complete):
+    with pytest.raises(ValidationError, match="one alone is not a reading"):
+        screen(visit, bp=bp, complete=complete)
+    assert not Screening.objects.filter(visit=visit).exists()
+
+
+def test_completing_without_blood_pressure_is_refused(visit):
+    with pytest.raises(ValidationError, match=BP_REQUIRED):
+        screen(visit, bp=(None, None))
+    assert not Screening.objects.filter(visit=visit).exists()
+
+    # A draft may wait for the reading.
+    draft = screen(visit, bp=(None, None), complete=False)
+    assert (draft.systolic, draft.diastolic, draft.completed_at) == (None, None, None)
+    with pytest.raises(ValidationError, match=BP_REQUIRED):
+        screen(visit, bp=(None, None))
+    assert Screening.objects.get(visit=visit).completed_at is None
+
+
+@pytest.mark.parametrize("reason", ["", "   "], ids=["empty", "blank"])
+def test_not_measured_needs_a_reason(visit, reason):
+    with pytest.raises(ValidationError, match=BP_REQUIRED):
+        screen(visit, bp=(None, None), bp_not_measured=reason)
+    assert not Screening.objects.filter(visit=visit).exists()
+
+
+def test_a_reading_and_not_measured_together_are_refused(visit):
+    with pytest.raises(ValidationError, match="keep one of them"):
+        screen(visit, bp=(120, 80), bp_not_measured="Cuff too small")
+    assert not Screening.objects.filter(visit=visit).exists()
+
+
+def test_blood_pressure_not_measured_needs_an_acknowledged_precaution(visit, physio):
+    screening = screen(visit, bp=(None, None), bp_not_measured="  Both arms in casts  ")
+
+    assert screening.is_complete
+    assert screening.bp_not_measured_reason == "Both arms in casts"
+    assert screening.result == "precautions"
+    assert screening.result_reasons == ["Blood pressure could not be measured: Both arms in casts"]
+    with pytest.raises(ValidationError) as excinfo:
+        apply(visit, "calf", "left")
+    assert messages(excinfo.value) == NEEDS_PRECAUTION
+
+    with pytest.raises(ValidationError, match="Write the precaution"):
+        screen(visit, bp=(None, None), bp_not_measured="Both arms in casts", acknowledge=True)
+    screening = screen(
+        visit,
+        bp=(None, None),
+        bp_not_measured="Both arms in casts",
+        precaution=PRECAUTION,
+        acknowledge=True,
+    )
+    assert screening.precaution_acknowledged_by == physio
+    apply(visit, "calf", "left")
+    assert applications(visit) == [("calf", "left")]
+
+
+def test_a_reading_taken_later_replaces_not_measured(visit):
+    screen(visit, bp=(None, None), bp_not_measured="Cuff too small")
+    screening = screen(visit, bp=(128, 82))
+    assert (screening.bp_not_measured_reason, screening.result) == ("", "clear")
+    apply(visit, "calf", "left")
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        pytest.param(
+            "UPDATE treatments_screening SET systolic = NULL, diastolic = NULL WHERE id = %s",
+            id="completed-without-reading-or-reason",
+        ),
+        pytest.param(
+            "UPDATE treatments_screening SET diastolic = NULL WHERE id = %s", id="systolic-alone"
+        ),
+        pytest.param(
+            "UPDATE treatments_screening SET bp_not_measured_reason = 'No cuff' WHERE id = %s",
+            id="reading-and-reason",
+        ),
+    ],
+)
+def test_database_refuses_a_completed_screening_without_a_proper_blood_pressure(visit, sql):
+    screening = screen(visit)
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        raw_execute(sql, [screening.pk])
+    stored = Screening.objects.get(pk=screening.pk)
+    assert (stored.systolic, stored.diastolic, stored.bp_not_measured_reason) == (120, 80, "")
+
+
+def test_database_accepts_a_draft_without_blood_pressure_and_not_measured_with_reason(visit):
+    screening = screen(visit, bp=(None, None), complete=False)
+    raw_execute(
+        "UPDATE treatments_screening SET completed_at = now(), result = 'precautions', "
+        "bp_not_measured_reason = 'Cuff too small' WHERE id = %s",
+        [screening.pk],
+    )
+    assert Screening.objects.get(pk=screening.pk).is_complete
 
 
 # --- Completion and acknowledgement --------------------------------------------------------------
@@ -423,9 +583,10 @@ def test_screening_change_that_still_allows_existing_applications_is_saved(visit
     screen(visit)
     apply(visit, "calf", "left")
 
-    screening = screen_acknowledged(visit, finding("hematoma", "calf", "right"))
+    screening = screen(visit, finding("hematoma", "calf", "right"))
 
-    assert screening.result == "precautions"
+    assert screening.result == "clear"
+    assert screening.refused_sites == ["Calf (right)"]
     assert applications(visit) == [("calf", "left")]
 
 
@@ -511,8 +672,8 @@ def test_database_refuses_unacknowledged_precautions(visit):
     "change",
     [
         pytest.param({"findings": ["varicose_veins"]}, id="relative-finding"),
-        pytest.param({"findings": ["hematoma"]}, id="absolute-local-finding-elsewhere"),
         pytest.param({"bp": (146, 84)}, id="blood-pressure-over-caution-line"),
+        pytest.param({"bp": (None, None), "reason": "Cuff too small"}, id="bp-not-measured"),
     ],
 )
 def test_database_refuses_precautions_hidden_behind_clear_result(visit, change):
@@ -526,10 +687,27 @@ def test_database_refuses_precautions_hidden_behind_clear_result(visit, change):
         )
     if "bp" in change:
         systolic, diastolic = change["bp"]
-        Screening.objects.filter(pk=screening.pk).update(systolic=systolic, diastolic=diastolic)
+        Screening.objects.filter(pk=screening.pk).update(
+            systolic=systolic,
+            diastolic=diastolic,
+            bp_not_measured_reason=change.get("reason", ""),
+        )
     Screening.objects.filter(pk=screening.pk).update(result="clear")
 
     assert raw_refusal(visit, "calf", "left") == "RV005"
+
+
+def test_database_allows_elsewhere_and_refuses_the_site_of_an_absolute_local_finding_unacknowledged(
+    visit,
+):
+    # The RV005 branch no longer counts absolute local findings: only RV004 at their site.
+    screen(visit, finding("hematoma", "knee", "right"))
+    session = session_for(visit)
+
+    assert raw_refusal(visit, "knee", "right") == "RV004"
+    raw_insert_application(session.pk, "calf", "left")
+    raw_insert_application(session.pk, "knee", "left")
+    assert sorted(applications(visit)) == [("calf", "left"), ("knee", "left")]
 
 
 def test_database_refuses_application_without_screening(visit):

@@ -6,7 +6,10 @@
   completed screening that allows it (no absolute systemic finding, blood pressure under the
   clinic's absolute line, no absolute local finding at that region and side, and, with any
   precaution, a written and acknowledged precaution). It reads the findings and the blood-pressure
-  policy itself, so a crafted INSERT cannot rely on a stale computed result.
+  policy itself, so a crafted INSERT cannot rely on a stale computed result. The patient must
+  have consented to IASTR (``patients_patient.consent_iastr_at``).
+- ``visit_signed_by_its_practitioner``: a visit is signed only by its practitioner's own login,
+  and a draft is reassigned only to an active practitioner.
 
 The tables are named here in SQL; the migrations that create these triggers are checked by
 `makemigrations --check`, so a renamed table would show up there.
@@ -75,8 +78,45 @@ def side_fits_region(name: str) -> pgtrigger.Trigger:
     )
 
 
+def visit_signed_by_its_practitioner() -> pgtrigger.Trigger:
+    """Signing (status becoming 'signed') needs ``signed_by`` to be the practitioner's own user;
+    a change of practitioner (the manager's reassignment) needs an active practitioner."""
+    func = """
+        IF NEW.status = 'signed' AND (TG_OP = 'INSERT' OR OLD.status IS DISTINCT FROM 'signed')
+            AND NEW.signed_by_id IS DISTINCT FROM (
+                SELECT p.user_id FROM patients_practitioner p WHERE p.id = NEW.practitioner_id)
+        THEN
+            RAISE EXCEPTION 'Only the visit''s practitioner can sign it.' USING ERRCODE = 'RV007';
+        END IF;
+        IF TG_OP = 'UPDATE' AND NEW.practitioner_id IS DISTINCT FROM OLD.practitioner_id
+            AND NOT EXISTS (
+                SELECT 1 FROM patients_practitioner p
+                WHERE p.id = NEW.practitioner_id AND p.active)
+        THEN
+            RAISE EXCEPTION 'A visit is assigned only to an active practitioner.'
+                USING ERRCODE = 'RV009';
+        END IF;
+        RETURN NEW;
+    """
+    return pgtrigger.Trigger(
+        name="visit_signed_by_its_practitioner",
+        when=pgtrigger.Before,
+        operation=pgtrigger.Insert | pgtrigger.Update,
+        func=func,
+    )
+
+
 def application_screening_rules() -> pgtrigger.Trigger:
     func = """
+        IF NOT EXISTS (
+            SELECT 1 FROM treatments_treatmentsession ts
+            JOIN treatments_visit v ON v.id = ts.visit_id
+            JOIN patients_patient pt ON pt.id = v.patient_id
+            WHERE ts.id = NEW.session_id AND pt.consent_iastr_at IS NOT NULL)
+        THEN
+            RAISE EXCEPTION 'IASTR refused: the patient''s consent to IASTR is not recorded.'
+                USING ERRCODE = 'RV008';
+        END IF;
         SELECT sc.* INTO s FROM treatments_screening sc
             JOIN treatments_treatmentsession ts ON ts.visit_id = sc.visit_id
             WHERE ts.id = NEW.session_id;
@@ -110,14 +150,16 @@ def application_screening_rules() -> pgtrigger.Trigger:
             RAISE EXCEPTION 'IASTR refused at this site: absolute local contraindication.'
                 USING ERRCODE = 'RV004';
         END IF;
+        -- An absolute local finding refuses its own site only (above): it needs no precaution.
+        -- Blood pressure not measured (or half a reading) does.
         IF s.precaution_acknowledged_at IS NULL AND (
             s.result = 'precautions'
             OR s.systolic >= cau_sys OR s.diastolic >= cau_dia
+            OR s.systolic IS NULL OR s.diastolic IS NULL
             OR EXISTS (
                 SELECT 1 FROM treatments_screeningfinding f
                 JOIN treatments_contraindication c ON c.code = f.contraindication_id
-                WHERE f.screening_id = s.id
-                  AND (c.severity = 'relative' OR c.scope = 'local')))
+                WHERE f.screening_id = s.id AND c.severity = 'relative'))
         THEN
             RAISE EXCEPTION 'IASTR refused: write and acknowledge the precaution first.'
                 USING ERRCODE = 'RV005';

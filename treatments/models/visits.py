@@ -6,6 +6,7 @@ The services (treatments/services.py) check the same rules first, so the user se
 """
 
 import uuid
+from functools import cached_property
 
 import pghistory
 import pgtrigger
@@ -101,7 +102,8 @@ class Visit(models.Model):
                 name="signed_visit_is_read_only",
                 operation=pgtrigger.Update | pgtrigger.Delete,
                 condition=pgtrigger.Q(old__status="signed"),
-            )
+            ),
+            triggers.visit_signed_by_its_practitioner(),
         ]
 
     def __str__(self):
@@ -175,6 +177,11 @@ class Screening(models.Model):
     diastolic = models.PositiveSmallIntegerField(
         null=True, blank=True, validators=[MinValueValidator(20), MaxValueValidator(200)]
     )
+    bp_not_measured_reason = models.TextField(
+        "Why blood pressure could not be measured",
+        blank=True,
+        help_text="Only when no reading was taken; IASTR then needs an acknowledged precaution.",
+    )
     # Computed by services.screening_save from the findings and the blood-pressure policy.
     result = models.CharField(max_length=12, choices=ScreeningResult.choices, blank=True)
     result_reasons = models.JSONField(default=list, blank=True)
@@ -197,6 +204,18 @@ class Screening(models.Model):
                 condition=Q(completed_at__isnull=True) | ~Q(result=""),
                 name="completed_screening_has_result",
             ),
+            # A reading is both values; a reason is only for no reading at all.
+            models.CheckConstraint(
+                condition=Q(systolic__isnull=True, diastolic__isnull=True)
+                | Q(systolic__isnull=False, diastolic__isnull=False, bp_not_measured_reason=""),
+                name="screening_blood_pressure_is_both_values_or_none",
+            ),
+            models.CheckConstraint(
+                condition=Q(completed_at__isnull=True)
+                | Q(systolic__isnull=False, diastolic__isnull=False)
+                | ~Q(bp_not_measured_reason=""),
+                name="completed_screening_has_blood_pressure",
+            ),
         ]
         triggers = [triggers.locked_when_visit_signed("screening", "visit_id")]
 
@@ -207,6 +226,20 @@ class Screening(models.Model):
     @property
     def precaution_acknowledged(self) -> bool:
         return self.precaution_acknowledged_at is not None
+
+    @cached_property
+    def refused_sites(self) -> list[str]:
+        """The sites an absolute local finding refuses, as "Calf (left)", for the pages that say
+        "Clear except: ...". Uses the prefetched findings when the view has them."""
+        if "findings" in getattr(self, "_prefetched_objects_cache", {}):
+            findings = self.findings.all()
+        else:
+            findings = self.findings.select_related("contraindication", "region")
+        return [
+            f"{f.region.label} ({f.get_side_display().lower()})"
+            for f in findings
+            if f.contraindication.is_absolute and f.contraindication.is_local
+        ]
 
 
 @pghistory.track()

@@ -10,6 +10,9 @@ from django.core.exceptions import ValidationError
 from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 
+from patients import services as patient_services
+from patients.models import Appointment, AppointmentStatus, Patient, Practitioner
+from revere import roles
 from revere.services import assign_fields
 from treatments.models import (
     Addendum,
@@ -42,6 +45,11 @@ TRIGGER_MESSAGES = {
     "RV005": "Write and acknowledge the precaution on the screening step before treating.",
     "RV006": "The side does not fit the region: limbs are left, right or both; the neck and "
     "back are midline.",
+    "RV007": "Only the visit's practitioner can sign it: ask the clinic manager to reassign the "
+    "visit if it should be yours.",
+    "RV008": "Record the patient's consent to IASTR before treating: tick it on the screening "
+    "step once you have explained the treatment.",
+    "RV009": "A visit can only be assigned to an active practitioner.",
 }
 
 
@@ -93,15 +101,64 @@ ASSESSMENT_FIELDS = (
 )
 
 
+def _appointment_follows(visit: Visit, status: str, *, by) -> None:
+    """The schedule follows the chart: a visit started marks its appointment arrived (the patient
+    is seen), a visit signed marks it completed (charted). A cancelled or no-show appointment
+    stays as it is (the map allows nothing from there)."""
+    if visit.appointment_id is None:
+        return
+    appointment = Appointment.objects.select_for_update().get(pk=visit.appointment_id)
+    steps = {
+        AppointmentStatus.ARRIVED: [AppointmentStatus.ARRIVED],
+        AppointmentStatus.COMPLETED: [AppointmentStatus.ARRIVED, AppointmentStatus.COMPLETED],
+    }[status]
+    for step in steps:
+        if step in appointment.allowed_statuses():
+            appointment.set_status(step, by=by)
+
+
+def _check_appointment(appointment, *, patient, practitioner) -> None:
+    """A visit records an in-clinic appointment of this patient with this practitioner, on its
+    day or after it (never a phone call, a cancelled booking or next week's appointment)."""
+    if appointment.type.is_phone:
+        raise ValidationError(
+            f"{appointment.type} is a phone call, not a clinic visit: no clinical record is "
+            "opened for it. Book an initial assessment to see the patient.",
+            code="phone_call",
+        )
+    if not appointment.is_active:
+        raise ValidationError(
+            f"This appointment is {appointment.get_status_display().lower()}: no visit to start.",
+            code="not_active",
+        )
+    if appointment.patient_id != patient.pk or appointment.practitioner_id != practitioner.pk:
+        raise ValidationError(
+            "This appointment is for another patient or practitioner.", code="mismatch"
+        )
+    if timezone.localdate(appointment.starts_at) > timezone.localdate():
+        raise ValidationError(
+            f"This appointment is on {timezone.localtime(appointment.starts_at):%A %d %B}: its "
+            "visit is started on that day.",
+            code="future",
+        )
+
+
 @transaction.atomic
 def visit_start(*, patient, practitioner, appointment=None) -> Visit:
     """Open a draft visit, or resume the practitioner's open draft for this patient.
+
+    From an appointment: the visit records it, and the appointment is marked arrived (see
+    ``_appointment_follows``); a phone consultation call, a cancelled or no-show booking, one of
+    another patient or practitioner, or one on a later day is refused with a ValidationError.
 
     A follow-up starts from the patient's last assessment (fields and adhesion sites copied) so the
     physiotherapist updates it instead of typing it again.
     """
     if appointment is not None:
         existing = Visit.objects.filter(appointment=appointment).first()
+        if existing is not None:
+            return existing
+        _check_appointment(appointment, patient=patient, practitioner=practitioner)
     else:
         existing = (
             Visit.objects.filter(
@@ -115,6 +172,7 @@ def visit_start(*, patient, practitioner, appointment=None) -> Visit:
     visit = Visit.objects.create(
         patient=patient, practitioner=practitioner, appointment=appointment
     )
+    _appointment_follows(visit, AppointmentStatus.ARRIVED, by=practitioner.user)
     previous = (
         Assessment.objects.filter(visit__patient=patient)
         .exclude(visit=visit)
@@ -198,15 +256,22 @@ class Evaluation:
 
 
 def screening_evaluate(
-    *, findings: list[FindingInput], systolic, diastolic, policy: BloodPressurePolicy
+    *,
+    findings: list[FindingInput],
+    systolic,
+    diastolic,
+    policy: BloodPressurePolicy,
+    bp_not_measured_reason: str = "",
 ) -> Evaluation:
     """The screening result from what was found: refused, precautions or clear.
 
     - absolute systemic finding, or blood pressure at or above the absolute line: refused;
-    - absolute local finding: precautions (IASTR elsewhere only; that region and side refused);
-    - relative finding, or blood pressure at or above the caution line: precautions.
+    - relative finding, blood pressure at or above the caution line, or blood pressure that
+      could not be measured: precautions;
+    - absolute local finding: that region and side are refused (listed in ``refused_sites``, with
+      a reason) and the rest of the body is not concerned, so alone it leaves the result clear.
     """
-    refused, cautions, refused_sites = [], [], []
+    refused, cautions, site_reasons, refused_sites = [], [], [], []
     for finding in findings:
         item = finding.contraindication
         where = ""
@@ -215,10 +280,12 @@ def screening_evaluate(
         if item.severity == Severity.ABSOLUTE and not item.is_local:
             refused.append(f"{item.label}: absolute contraindication.")
         elif item.severity == Severity.ABSOLUTE:
-            cautions.append(f"{item.label}{where}: absolute at this site; do not treat it.")
+            site_reasons.append(f"{item.label}{where}: IASTR refused at this site.")
             refused_sites.append((finding.region.code, finding.side))
         else:
             cautions.append(f"{item.label}{where}: relative contraindication.")
+    if systolic is None and diastolic is None and bp_not_measured_reason.strip():
+        cautions.append(f"Blood pressure could not be measured: {bp_not_measured_reason.strip()}")
     if systolic is not None or diastolic is not None:
         sys_, dia = systolic or 0, diastolic or 0
         reading = f"{systolic or '?'}/{diastolic or '?'}"
@@ -234,10 +301,10 @@ def screening_evaluate(
                 f"{policy.caution_systolic}/{policy.caution_diastolic}."
             )
     if refused:
-        return Evaluation(ScreeningResult.REFUSED, refused + cautions, refused_sites)
+        return Evaluation(ScreeningResult.REFUSED, refused + cautions + site_reasons, refused_sites)
     if cautions:
-        return Evaluation(ScreeningResult.PRECAUTIONS, cautions, refused_sites)
-    return Evaluation(ScreeningResult.CLEAR, [], [])
+        return Evaluation(ScreeningResult.PRECAUTIONS, cautions + site_reasons, refused_sites)
+    return Evaluation(ScreeningResult.CLEAR, site_reasons, refused_sites)
 
 
 @transaction.atomic
@@ -251,10 +318,33 @@ def screening_save(
     acknowledge: bool,
     complete: bool,
     by,
+    bp_not_measured_reason: str = "",
 ) -> Screening:
     """Save step 2 and compute its result. ``complete`` marks the screening done (every item
-    was asked); a precaution is acknowledged only when written and only while one is needed."""
+    was asked); a precaution is acknowledged only when written and only while one is needed.
+
+    Blood pressure is both values or none; a completed screening has it, or says why it could
+    not be measured (``bp_not_measured_reason``), which then needs a precaution like a relative
+    finding."""
     _ensure_draft(visit)
+    bp_not_measured_reason = bp_not_measured_reason.strip()
+    if (systolic is None) != (diastolic is None):
+        raise ValidationError(
+            "Enter both blood-pressure values (systolic and diastolic): one alone is not a "
+            "reading.",
+            code="blood_pressure",
+        )
+    if systolic is not None and bp_not_measured_reason:
+        raise ValidationError(
+            "A blood pressure is entered and also marked as not measured: keep one of them.",
+            code="blood_pressure",
+        )
+    if complete and systolic is None and not bp_not_measured_reason:
+        raise ValidationError(
+            "Take the blood pressure (systolic and diastolic) to complete the screening, or tick "
+            "that it could not be measured and say why.",
+            code="blood_pressure",
+        )
     for finding in findings:
         if finding.contraindication.is_local:
             if finding.region is None or not finding.side:
@@ -272,9 +362,11 @@ def screening_save(
         systolic=systolic,
         diastolic=diastolic,
         policy=BloodPressurePolicy.current(),
+        bp_not_measured_reason=bp_not_measured_reason,
     )
     screening, _ = Screening.objects.get_or_create(visit=visit)
     screening.systolic, screening.diastolic = systolic, diastolic
+    screening.bp_not_measured_reason = bp_not_measured_reason
     screening.result = evaluation.result
     screening.result_reasons = evaluation.reasons
     screening.precaution = precaution.strip()
@@ -338,9 +430,36 @@ def application_refusal(screening: Screening | None, region, side: str) -> str |
                 f"IASTR is refused at {region.label} ({Side(side).label.lower()}): "
                 f"{item.label.lower()} was found there."
             )
-    if screening.result == ScreeningResult.PRECAUTIONS and not screening.precaution_acknowledged:
+    # As the trigger: a reading missing (not measured) needs the precaution whatever the result.
+    needs_precaution = screening.result == ScreeningResult.PRECAUTIONS or (
+        screening.systolic is None or screening.diastolic is None
+    )
+    if needs_precaution and not screening.precaution_acknowledged:
         return TRIGGER_MESSAGES["RV005"]
     return None
+
+
+def consent_refusal(patient) -> str | None:
+    """Why IASTR may not be applied to this patient at all (no consent recorded), or None."""
+    if patient.consent_iastr_at is None:
+        return TRIGGER_MESSAGES["RV008"]
+    return None
+
+
+@transaction.atomic
+def iastr_consent_record(*, visit: Visit, by) -> Patient:
+    """The physiotherapist records, from the visit's screening step, that the patient consents
+    to IASTR after it was explained today: who and when, through the patients' own service."""
+    if not roles.is_physio(by):
+        raise ValidationError(
+            "Only a physiotherapist records consent to IASTR from a visit.", code="role"
+        )
+    _ensure_draft(visit)
+    patient = Patient.objects.select_for_update().get(pk=visit.patient_id)
+    if patient.consent_iastr_at is None:
+        patient_services.patient_update(patient=patient, by=by, consent_iastr=True)
+    visit.patient = patient
+    return patient
 
 
 # --- The IASTR session ------------------------------------------------------------------------
@@ -377,7 +496,12 @@ def application_add(*, visit: Visit, **fields) -> Application:
                 .prefetch_related("findings__contraindication")
                 .first()
             )
-            refusal = application_refusal(screening, fields.get("region"), fields.get("side", ""))
+            # Consent is read from the database: it may have been recorded (or withdrawn) since
+            # the page was loaded.
+            patient = Patient.objects.only("consent_iastr_at").get(pk=visit.patient_id)
+            refusal = consent_refusal(patient) or application_refusal(
+                screening, fields.get("region"), fields.get("side", "")
+            )
             if refusal:
                 raise ValidationError(refusal, code="refused")
             _check_side(fields.get("region"), fields.get("side"))
@@ -406,8 +530,13 @@ def application_remove(*, visit: Visit, application: Application) -> None:
 
 @transaction.atomic
 def visit_sign(*, visit: Visit, by) -> Visit:
-    """Lock the visit. From here on the database refuses any change to its clinical rows."""
+    """Lock the visit. From here on the database refuses any change to its clinical rows.
+    Only the visit's practitioner signs it (the database holds that too)."""
     _ensure_draft(visit)
+    # The row is locked now: read the practitioner again, a reassignment may have just happened.
+    visit.refresh_from_db(fields=["practitioner"])
+    if refusal := sign_refusal(visit, by):
+        raise ValidationError(refusal, code="signer")
     problems = []
     assessment = visit.assessment
     if not assessment.complaint.strip() and assessment.condition_id is None:
@@ -428,8 +557,56 @@ def visit_sign(*, visit: Visit, by) -> Visit:
     visit.signed_at = timezone.now()
     visit.signed_by = by
     visit.current_step = VisitStep.REVIEW
-    visit.save(update_fields=["status", "signed_at", "signed_by", "current_step"])
+    try:
+        with transaction.atomic():
+            visit.save(update_fields=["status", "signed_at", "signed_by", "current_step"])
+    except DatabaseError as exc:
+        message = _database_refusal(exc)
+        if message is None:
+            raise
+        raise ValidationError(message, code="signer") from exc
+    _appointment_follows(visit, AppointmentStatus.COMPLETED, by=by)
     return visit
+
+
+def sign_refusal(visit: Visit, user) -> str | None:
+    """Why ``user`` may not sign this visit (it is another practitioner's), or None. The review
+    page asks it too, to say who signs instead of offering the button."""
+    if visit.practitioner.user_id != getattr(user, "pk", None):
+        return (
+            f"Only {visit.practitioner} can sign this visit: it is recorded as theirs. Ask them "
+            "to sign it, or ask the clinic manager to reassign the visit to you."
+        )
+    return None
+
+
+@transaction.atomic
+def visit_reassign(*, visit: Visit, practitioner: Practitioner, by) -> Visit:
+    """The clinic manager hands a draft visit to another (active) practitioner, who then signs
+    it. The change is kept in the visit's history (pghistory)."""
+    if not roles.is_manager(by):
+        raise ValidationError("Only the clinic manager reassigns a visit.", code="role")
+    _ensure_draft(visit)
+    if not practitioner.active:
+        raise ValidationError(
+            f"{practitioner} is not an active practitioner: choose another.", code="inactive"
+        )
+    if practitioner.pk == visit.practitioner_id:
+        raise ValidationError(f"This visit is already with {practitioner}.", code="same")
+    previous, visit.practitioner = visit.practitioner, practitioner
+    try:
+        with transaction.atomic():
+            visit.save(update_fields=["practitioner"])
+    except DatabaseError as exc:
+        visit.practitioner = previous
+        message = _database_refusal(exc)
+        if message is None:
+            raise
+        raise ValidationError(message, code="inactive") from exc
+    return visit
+
+
+ADDENDUM_MAX_LENGTH = 20_000
 
 
 @transaction.atomic
@@ -441,4 +618,16 @@ def addendum_add(*, visit: Visit, text: str, by) -> Addendum:
     text = text.strip()
     if not text:
         raise ValidationError("Write the addendum.", code="empty")
+    if "\x00" in text:
+        # PostgreSQL cannot store a NUL character in text (it comes only from a crafted request
+        # or a pasted binary).
+        raise ValidationError(
+            "The addendum contains a null character, which cannot be stored: remove it.",
+            code="null_character",
+        )
+    if len(text) > ADDENDUM_MAX_LENGTH:
+        raise ValidationError(
+            f"An addendum is at most {ADDENDUM_MAX_LENGTH:,} characters: split it in two.",
+            code="too_long",
+        )
     return Addendum.objects.create(visit=visit, text=text, author=by)

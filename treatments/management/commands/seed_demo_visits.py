@@ -77,6 +77,8 @@ class Command(BaseCommand):
                 sites=[],
                 scores={},
             )
+            # The demo patient was told about IASTR and agreed, as at a first visit.
+            services.iastr_consent_record(visit=visit, by=by)
             findings = []
             if finding:
                 findings.append(services.FindingInput(Contraindication.objects.get(code=finding)))
