@@ -4,7 +4,7 @@ import datetime
 
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.utils import dateformat, timezone
 
 from patients import scheduling
@@ -23,6 +23,11 @@ from patients.services.records import patient_create
 # Double booking is refused by PostgreSQL (the exclusion constraints on Appointment). The checks
 # below come first only so the user reads which rule stopped the booking; a concurrent booking
 # that passes them all still meets the constraint, and its IntegrityError becomes SlotTaken.
+#
+# Two inserts that conflict on an exclusion constraint can deadlock each other (each waits for
+# the other's uncommitted row; unlike a unique index there is no tie-break). So a booking first
+# locks its practitioner's row, then its patient's row, always in that order: bookings of one
+# practitioner, or of one patient, take turns, and the constraint only ever meets committed rows.
 
 BOOKING_HORIZON = datetime.timedelta(days=366)
 
@@ -84,7 +89,22 @@ def _overlap_error(exc: ValidationError, appointment: Appointment) -> Validation
     return exc
 
 
-@transaction.atomic
+# PostgreSQL's codes for a transaction it gave up on because of another one: deadlock_detected
+# and serialization_failure. Retrying is not worth it: the other one most likely took the time.
+LOST_RACE = frozenset({"40P01", "40001"})
+
+
+def _lock_booking_rows(practitioner: Practitioner, patient: Patient):
+    """Lock the practitioner's row, then the patient's, until the transaction ends; return them
+    as read then. FOR NO KEY UPDATE: it makes bookings wait for each other but not other writes
+    that only reference the rows (a visit, an appointment of someone else)."""
+    locked_practitioner = Practitioner.objects.select_for_update(no_key=True).get(
+        pk=practitioner.pk
+    )
+    locked_patient = Patient.objects.select_for_update(no_key=True).get(pk=patient.pk)
+    return locked_practitioner, locked_patient
+
+
 def appointment_book(
     *,
     patient: Patient,
@@ -103,7 +123,36 @@ def appointment_book(
     practitioner's working hours or during their time off without ``outside_hours_reason``, an
     overlap with the patient's other appointments; SlotTaken when the practitioner is busy,
     including when another booking for that time was saved a moment earlier.
+
+    One transaction, or a savepoint inside the caller's: a refusal leaves the caller's
+    transaction usable, so "any practitioner" can try the next one.
     """
+    try:
+        with transaction.atomic():
+            return _book_locked(
+                patient=patient,
+                practitioner=practitioner,
+                type=type,
+                starts_at=starts_at,
+                by=by,
+                notes=notes,
+                outside_hours_reason=outside_hours_reason,
+                now=now,
+            )
+    except OperationalError as exc:
+        # Last resort: the row locks should leave PostgreSQL nothing to give up on.
+        if getattr(exc.__cause__, "pgcode", None) not in LOST_RACE:
+            raise
+        raise SlotTaken(
+            f"That time was just taken: another booking with {practitioner} was being saved at "
+            "the same moment. Choose one of the next free times.",
+            code="slot_taken",
+        ) from exc
+
+
+def _book_locked(
+    *, patient, practitioner, type, starts_at, by, notes, outside_hours_reason, now
+) -> Appointment:
     if starts_at.tzinfo is None:
         raise ValueError("starts_at must be an aware datetime")
     now = now or timezone.now()
@@ -112,6 +161,7 @@ def appointment_book(
         raise ValidationError("That time has already passed: choose a later one.", code="past")
     if starts_at > now + BOOKING_HORIZON:
         raise ValidationError("Appointments can be booked up to a year ahead.", code="too_far")
+    practitioner, patient = _lock_booking_rows(practitioner, patient)
     if not practitioner.active:
         raise ValidationError(f"{practitioner} is not taking appointments.", code="inactive")
     if not type.active:
