@@ -201,3 +201,27 @@ def test_only_the_manager_can_restore(request, client_fixture):
 def test_restore_needs_a_post(manager_client):
     patient = PatientFactory(archived_at=timezone.now())
     assert manager_client.get(f"/patients/{patient.uuid}/restore/").status_code == 405
+
+
+# --- Any input: a message or a fallback, never a server error -----------------------------------
+
+
+@pytest.mark.parametrize(
+    "field", ["first_name", "last_name", "email", "phone", "date_of_birth", "address"]
+)
+def test_a_nul_byte_in_any_field_is_a_form_error_and_nothing_is_saved(front_desk_client, field):
+    response = front_desk_client.post("/patients/new/", {**VALID, field: VALID[field] + "\x00"})
+    assert response.status_code == 200
+    assert response.context["form"].errors.get(field)
+    assert 'value="Ilse Castellanos"' in response.content.decode()
+    assert not Patient.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{"q": "\x00"}, {"q": "Wren\x00"}, {"q": "x" * 5000}, {"page": "²"}, {"page": "9" * 5000}],
+)
+def test_odd_search_and_page_parameters_show_the_patient_list(front_desk_client, params):
+    PatientFactory(first_name="Wren", last_name="Castellanos")
+    response = front_desk_client.get("/patients/", params)
+    assert response.status_code == 200
