@@ -143,8 +143,11 @@ def test_inactive_exercise_is_neither_suggested_nor_in_the_library(physio_client
     assert exercise(TYLER) not in program_services.suggested_exercises(visit)
     html = physio_client.get(builder_url(visit), {"q": "Tyler"}).content.decode()
     assert "Tyler twist (flexible bar)" not in html
-    response = physio_client.post(url("program_add", visit), {"exercise": exercise(TYLER).pk})
-    assert response.status_code == 404
+    response = physio_client.post(
+        url("program_add", visit), {"exercise": exercise(TYLER).pk}, follow=True
+    )
+    assert "Choose an exercise from the library to add it." in response.content.decode()
+    assert not ProgramExercise.objects.filter(program__visit=visit).exists()
 
 
 def test_exercise_in_the_program_leaves_suggestions_and_library(physio_client, visit):
@@ -269,12 +272,12 @@ def test_save_and_continue_goes_to_review(physio_client, visit):
 @pytest.mark.parametrize(
     ("field", "typed", "error"),
     [
-        ("sets", "0", "Ensure this value is greater than or equal to 1."),
-        ("days_per_week", "8", "Ensure this value is less than or equal to 7."),
-        ("days_per_week", "0", "Ensure this value is greater than or equal to 1."),
-        ("reps", "201", "Ensure this value is less than or equal to 200."),
-        ("hold_seconds", "601", "Ensure this value is less than or equal to 600."),
-        ("times_per_day", "11", "Ensure this value is less than or equal to 10."),
+        ("sets", "0", "Sets is from 1 to 20."),
+        ("days_per_week", "8", "Days a week is from 1 to 7."),
+        ("days_per_week", "0", "Days a week is from 1 to 7."),
+        ("reps", "201", "Reps is from 1 to 200."),
+        ("hold_seconds", "601", "Hold (seconds) is from 1 to 600."),
+        ("times_per_day", "11", "Times a day is from 1 to 10."),
         ("days_per_week", "", "This field is required."),
     ],
 )
@@ -299,8 +302,8 @@ def test_sets_zero_and_seven_plus_days_together(physio_client, visit):
     (tyler,) = add(visit, TYLER)
     data = formset_post([tyler], **{"0-sets": "0", "0-days_per_week": "8"})
     html = physio_client.post(builder_url(visit), data).content.decode()
-    assert "Ensure this value is greater than or equal to 1." in html
-    assert "Ensure this value is less than or equal to 7." in html
+    assert "Sets is from 1 to 20." in html
+    assert "Days a week is from 1 to 7." in html
     assert 'name="items-0-sets" value="0"' in html
     assert 'name="items-0-days_per_week" value="8"' in html
     tyler.refresh_from_db()

@@ -8,8 +8,10 @@ from treatments.models import (
     BodyRegion,
     Condition,
     Contraindication,
+    Exercise,
     Instrument,
     OutcomeMeasure,
+    PostCare,
     StrokeTechnique,
 )
 
@@ -69,3 +71,31 @@ class OutcomeMeasureAdmin(admin.ModelAdmin):
 class ConditionAdmin(admin.ModelAdmin):
     list_display = ["label", "code"]
     filter_horizontal = ["regions", "measures"]
+
+
+@admin.register(Exercise)
+class ExerciseAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "sets", "reps", "hold_seconds", "added_by_clinic", "active"]
+    list_filter = ["active", "kind", "added_by_clinic"]
+    search_fields = ["name", "code", "instructions"]
+    filter_horizontal = ["regions"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # Programs refer to the exercise; its code stays as it was created.
+        return ["code"] if obj else []
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # deactivate instead: past programs refer to it
+
+
+@admin.register(PostCare)
+class PostCareAdmin(admin.ModelAdmin):
+    """The handout's post-care section: one row, edited, never deleted."""
+
+    list_display = ["__str__"]
+
+    def has_add_permission(self, request):
+        return not PostCare.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -3,22 +3,26 @@
 import datetime
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from patients.models import Appointment
 from patients.selectors import practitioner_day
+from revere import inputs
 from revere.access import physio_required
 from treatments import services
 from treatments.models import Visit
 
 
 def _day_from(request) -> datetime.date:
-    try:
-        return datetime.date.fromisoformat(request.GET.get("date", ""))
-    except ValueError:
-        return timezone.localdate()
+    value = request.GET.get("date", "")
+    chosen = inputs.day(value)
+    if chosen is None and value:
+        messages.warning(request, "That is not a date the calendar can show: here is today.")
+    return chosen or timezone.localdate()
 
 
 @physio_required
@@ -51,15 +55,17 @@ def start_from_appointment(request, appointment_uuid):
     """Start (or resume) the visit of one of the physiotherapist's own appointments."""
     practitioner = getattr(request.user, "practitioner", None)
     appointment = get_object_or_404(
-        Appointment.objects.select_related("patient").filter(
+        Appointment.objects.select_related("patient", "type").filter(
             practitioner=practitioner, patient__archived_at__isnull=True
         ),
         uuid=appointment_uuid,
     )
-    if not appointment.is_active:
-        messages.error(request, "This appointment is cancelled or a no-show: no visit to start.")
-        return redirect("visits:day")
-    visit = services.visit_start(
-        patient=appointment.patient, practitioner=practitioner, appointment=appointment
-    )
+    try:
+        visit = services.visit_start(
+            patient=appointment.patient, practitioner=practitioner, appointment=appointment
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        day = timezone.localdate(appointment.starts_at)
+        return redirect(f"{reverse('visits:day')}?date={day:%Y-%m-%d}")
     return redirect("visits:resume", visit_uuid=visit.uuid)

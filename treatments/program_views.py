@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from patients.models import Patient
-from revere import roles
+from revere import inputs, roles
 from revere.access import role_required, staff_required
 from treatments.forms import ClinicExerciseForm, ProgramItemFormSet
 from treatments.handout import handout_context, handout_pdf
@@ -35,7 +35,7 @@ def _program_page(request, visit, *, formset=None, exercise_form=None, error=Non
         else ProgramExercise.objects.none()
     )
     in_program = {item.exercise_id for item in items}
-    query = request.GET.get("q", "").strip()[:100]
+    query = inputs.search_text(request.GET.get("q", ""))
     library = Exercise.objects.filter(active=True).exclude(pk__in=in_program)
     if query:
         library = library.filter(
@@ -109,7 +109,12 @@ def handout_step(request, visit_uuid):
 
 @draft_visit_write
 def program_add(request, visit):
-    exercise = get_object_or_404(Exercise, pk=request.POST.get("exercise"), active=True)
+    exercise = Exercise.objects.filter(
+        pk=inputs.pk(request.POST.get("exercise")), active=True
+    ).first()
+    if exercise is None:
+        messages.error(request, "Choose an exercise from the library to add it.")
+        return redirect("visits:handout", visit_uuid=visit.uuid)
     try:
         program_services.program_add_exercise(visit=visit, exercise=exercise, by=request.user)
     except ValidationError as exc:

@@ -10,6 +10,7 @@
   have consented to IASTR (``patients_patient.consent_iastr_at``).
 - ``visit_signed_by_its_practitioner``: a visit is signed only by its practitioner's own login,
   and a draft is reassigned only to an active practitioner.
+- ``visit_not_for_a_phone_call``: a visit never records a phone consultation call.
 
 The tables are named here in SQL; the migrations that create these triggers are checked by
 `makemigrations --check`, so a renamed table would show up there.
@@ -100,6 +101,28 @@ def visit_signed_by_its_practitioner() -> pgtrigger.Trigger:
     """
     return pgtrigger.Trigger(
         name="visit_signed_by_its_practitioner",
+        when=pgtrigger.Before,
+        operation=pgtrigger.Insert | pgtrigger.Update,
+        func=func,
+    )
+
+
+def visit_not_for_a_phone_call() -> pgtrigger.Trigger:
+    """A visit records an appointment in the clinic: a phone consultation call opens no clinical
+    record (the service says so first; this holds against a crafted INSERT or UPDATE)."""
+    func = """
+        IF NEW.appointment_id IS NOT NULL AND EXISTS (
+            SELECT 1 FROM patients_appointment a
+            JOIN patients_appointmenttype t ON t.id = a.type_id
+            WHERE a.id = NEW.appointment_id AND t.mode = 'phone')
+        THEN
+            RAISE EXCEPTION 'A phone consultation call is not a clinic visit.'
+                USING ERRCODE = 'RV010';
+        END IF;
+        RETURN NEW;
+    """
+    return pgtrigger.Trigger(
+        name="visit_not_for_a_phone_call",
         when=pgtrigger.Before,
         operation=pgtrigger.Insert | pgtrigger.Update,
         func=func,

@@ -27,6 +27,7 @@ from treatments.models.catalogue import (  # noqa: F401
     Tolerance,
 )
 from treatments.models.programs import (  # noqa: F401
+    MAX_PROGRAM_EXERCISES,
     CheckIn,
     HomeProgram,
     ProgramExercise,

@@ -1,5 +1,6 @@
 """Coded values and the clinic's catalogues (reference data, manager-editable in the admin)."""
 
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
@@ -209,6 +210,44 @@ class ExerciseKind(models.TextChoices):
     OTHER = "other", "Other"
 
 
+# The dose limits a program accepts, and so a library exercise's default dose. The models carry
+# them as validators (full_clean, the services' check) and as CHECK constraints (raw SQL).
+DOSE_LIMITS = {
+    "sets": 20,
+    "reps": 200,
+    "hold_seconds": 600,
+    "times_per_day": 10,
+    "days_per_week": 7,
+}
+DOSE_LABELS = {
+    "sets": "Sets",
+    "reps": "Reps",
+    "hold_seconds": "Hold (seconds)",
+    "times_per_day": "Times a day",
+    "days_per_week": "Days a week",
+}
+
+
+def dose_validators(name: str) -> list:
+    message = f"{DOSE_LABELS[name]} is from 1 to {DOSE_LIMITS[name]}."
+    return [
+        MinValueValidator(1, message=message),
+        MaxValueValidator(DOSE_LIMITS[name], message=message),
+    ]
+
+
+def dose_constraints(table: str) -> list[models.CheckConstraint]:
+    """One CHECK per dose field: empty, or from 1 to its limit."""
+    return [
+        models.CheckConstraint(
+            condition=Q(**{f"{name}__isnull": True}) | Q(**{f"{name}__range": (1, limit)}),
+            name=f"{table}_{name}_1_to_{limit}",
+            violation_error_message=f"{DOSE_LABELS[name]} is from 1 to {limit}.",
+        )
+        for name, limit in DOSE_LIMITS.items()
+    ]
+
+
 class Exercise(models.Model):
     """The exercise library: the reference exercises and the clinic's own."""
 
@@ -217,11 +256,21 @@ class Exercise(models.Model):
     kind = models.CharField(max_length=12, choices=ExerciseKind.choices, default=ExerciseKind.OTHER)
     regions = models.ManyToManyField(BodyRegion, blank=True, related_name="exercises")
     instructions = models.TextField()
-    sets = models.PositiveSmallIntegerField(null=True, blank=True)
-    reps = models.PositiveSmallIntegerField(null=True, blank=True)
-    hold_seconds = models.PositiveSmallIntegerField(null=True, blank=True)
-    times_per_day = models.PositiveSmallIntegerField(null=True, blank=True)
-    days_per_week = models.PositiveSmallIntegerField(null=True, blank=True)
+    sets = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=dose_validators("sets")
+    )
+    reps = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=dose_validators("reps")
+    )
+    hold_seconds = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=dose_validators("hold_seconds")
+    )
+    times_per_day = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=dose_validators("times_per_day")
+    )
+    days_per_week = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=dose_validators("days_per_week")
+    )
     source = models.CharField(max_length=200, blank=True)
     sourced = models.BooleanField(
         default=False, help_text="The default dose comes from the cited protocol."
@@ -231,12 +280,7 @@ class Exercise(models.Model):
 
     class Meta:
         ordering = ["name"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(days_per_week__isnull=True) | Q(days_per_week__range=(1, 7)),
-                name="exercise_days_per_week_1_to_7",
-            ),
-        ]
+        constraints = dose_constraints("exercise")
 
     def __str__(self):
         return self.name

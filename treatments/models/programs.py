@@ -17,7 +17,12 @@ from django.utils import timezone
 
 from patients.models import Patient
 from treatments import triggers
-from treatments.models.catalogue import Exercise
+from treatments.models.catalogue import (  # noqa: F401 (DOSE_LIMITS: imported from here too)
+    DOSE_LIMITS,
+    Exercise,
+    dose_constraints,
+    dose_validators,
+)
 from treatments.models.visits import Visit
 
 
@@ -54,14 +59,8 @@ class HomeProgram(models.Model):
         return self.activated_at is not None
 
 
-# The dose limits a program accepts (and so a library exercise's default dose).
-DOSE_LIMITS = {
-    "sets": 20,
-    "reps": 200,
-    "hold_seconds": 600,
-    "times_per_day": 10,
-    "days_per_week": 7,
-}
+# A patient follows a handful of exercises; the builder's page and formset hold at most this many.
+MAX_PROGRAM_EXERCISES = 30
 
 
 @pghistory.track()
@@ -70,22 +69,19 @@ class ProgramExercise(models.Model):
     exercise = models.ForeignKey(Exercise, on_delete=models.PROTECT, related_name="+")
     position = models.PositiveSmallIntegerField(default=0)
     sets = models.PositiveSmallIntegerField(
-        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(20)]
+        null=True, blank=True, validators=dose_validators("sets")
     )
     reps = models.PositiveSmallIntegerField(
-        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(200)]
+        null=True, blank=True, validators=dose_validators("reps")
     )
     hold_seconds = models.PositiveSmallIntegerField(
-        "Hold (seconds)",
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(1), MaxValueValidator(600)],
+        "Hold (seconds)", null=True, blank=True, validators=dose_validators("hold_seconds")
     )
     times_per_day = models.PositiveSmallIntegerField(
-        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(10)]
+        null=True, blank=True, validators=dose_validators("times_per_day")
     )
     days_per_week = models.PositiveSmallIntegerField(
-        default=7, validators=[MinValueValidator(1), MaxValueValidator(7)]
+        default=7, validators=dose_validators("days_per_week")
     )
     notes = models.CharField(max_length=300, blank=True)
 
@@ -95,9 +91,7 @@ class ProgramExercise(models.Model):
             models.UniqueConstraint(
                 fields=["program", "exercise"], name="exercise_once_per_program"
             ),
-            models.CheckConstraint(
-                condition=Q(days_per_week__range=(1, 7)), name="program_days_per_week_1_to_7"
-            ),
+            *dose_constraints("program"),
         ]
         triggers = [triggers.locked_when_visit_signed("program_exercise", triggers.VIA_PROGRAM)]
 

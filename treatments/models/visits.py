@@ -104,6 +104,7 @@ class Visit(models.Model):
                 condition=pgtrigger.Q(old__status="signed"),
             ),
             triggers.visit_signed_by_its_practitioner(),
+            triggers.visit_not_for_a_phone_call(),
         ]
 
     def __str__(self):

@@ -12,6 +12,7 @@ from django.utils.text import slugify
 
 from revere.services import assign_fields
 from treatments.models import (
+    MAX_PROGRAM_EXERCISES,
     Application,
     CheckIn,
     Exercise,
@@ -61,6 +62,11 @@ def program_add_exercise(*, visit: Visit, exercise: Exercise, by) -> ProgramExer
     program = _program(visit, by)
     if program.items.filter(exercise=exercise).exists():
         raise ValidationError(f"{exercise.name} is already in the program.", code="duplicate")
+    if program.items.count() >= MAX_PROGRAM_EXERCISES:
+        raise ValidationError(
+            f"A program holds at most {MAX_PROGRAM_EXERCISES} exercises: remove one first.",
+            code="too_many",
+        )
     last = program.items.aggregate(last=Max("position"))["last"]
     return ProgramExercise.objects.create(
         program=program,

@@ -50,6 +50,8 @@ TRIGGER_MESSAGES = {
     "RV008": "Record the patient's consent to IASTR before treating: tick it on the screening "
     "step once you have explained the treatment.",
     "RV009": "A visit can only be assigned to an active practitioner.",
+    "RV010": "A phone consultation call is not a clinic visit: no clinical record is opened for "
+    "it.",
 }
 
 
