@@ -346,7 +346,10 @@ def _schedule_data(practitioner_ids: list[int], span: Interval) -> ScheduleData:
     appointments = list(
         Appointment.objects.filter(practitioner_id__in=practitioner_ids)
         .overlapping(span.start, span.end)
-        .select_related("patient", "type")
+        # "visit" is the clinical visit recording the appointment (treatments' reverse one-to-one,
+        # named here without importing it): the grid says whether the patient was seen and
+        # charted. "practitioner" for the list of cancelled and no-show appointments.
+        .select_related("patient", "type", "practitioner", "visit")
         .order_by("starts_at", "pk")
     )
     return ScheduleData(blocks=blocks, away=away, appointments=appointments)

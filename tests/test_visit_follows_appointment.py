@@ -134,3 +134,18 @@ def test_another_patients_appointment_is_refused_by_the_service(physio, follow_u
             patient=PatientFactory(), practitioner=physio.practitioner, appointment=follow_up
         )
     assert excinfo.value.code == "mismatch"
+
+
+def test_the_front_desks_schedule_shows_seen_then_charted(
+    physio_client, physio, front_desk_client, follow_up
+):
+    day = timezone.localdate().isoformat()
+    assert (
+        "Seen ·" not in front_desk_client.get("/patients/schedule/", {"day": day}).content.decode()
+    )
+    start(physio_client, follow_up)
+    html = front_desk_client.get("/patients/schedule/", {"day": day}).content.decode()
+    assert "Seen · chart open" in html and "Arrived" in html
+    services.visit_sign(visit=signable(Visit.objects.get(appointment=follow_up)), by=physio)
+    html = front_desk_client.get("/patients/schedule/", {"day": day}).content.decode()
+    assert "Seen · charted" in html and "Completed" in html
