@@ -3,6 +3,7 @@
 import pytest
 from django.urls import reverse
 
+from tests.clinical import give_consent
 from tests.factories import PatientFactory
 from treatments import services
 from treatments.models import (
@@ -19,8 +20,9 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def patient():
-    return PatientFactory(first_name="Noor", last_name="Haddad")
+def patient(physio):
+    """A patient who consented to IASTR at registration."""
+    return give_consent(PatientFactory(first_name="Noor", last_name="Haddad"), physio)
 
 
 @pytest.fixture
@@ -499,3 +501,132 @@ def test_an_other_site_needs_its_item_ticked_and_a_fitting_side(physio_client, v
     )
     assert "Neck is recorded with side: midline." in wrong_side.content.decode()
     assert not Screening.objects.filter(visit=visit).exists()
+
+
+# --- Blood pressure on the screening step ---------------------------------------------------------
+
+
+def test_continue_without_blood_pressure_is_refused_and_typing_kept(physio_client, visit):
+    data = screening_post(systolic="", diastolic="", precaution="Lighter pressure on the calf")
+    html = physio_client.post(url("screening", visit), data).content.decode()
+
+    assert "Take the blood pressure (systolic and diastolic) to complete the screening" in html
+    assert "Lighter pressure on the calf" in html
+    assert not Screening.objects.filter(visit=visit, completed_at__isnull=False).exists()
+
+
+def test_a_draft_screening_may_wait_for_the_blood_pressure(physio_client, visit):
+    data = screening_post(systolic="", diastolic="", action="save")
+    response = physio_client.post(url("screening", visit), data)
+
+    assert response.status_code == 302
+    assert Screening.objects.get(visit=visit).completed_at is None
+
+
+def test_one_blood_pressure_value_alone_is_refused_and_kept(physio_client, visit):
+    html = physio_client.post(
+        url("screening", visit), screening_post(systolic="134", diastolic="")
+    ).content.decode()
+
+    assert "Enter both blood-pressure values, or neither." in html
+    assert 'value="134"' in html
+    assert not Screening.objects.filter(visit=visit).exists()
+
+
+def test_blood_pressure_not_measured_needs_a_reason(physio_client, visit):
+    html = physio_client.post(
+        url("screening", visit),
+        screening_post(systolic="", diastolic="", bp_not_measured="on", bp_not_measured_reason=" "),
+    ).content.decode()
+
+    assert "Say why the blood pressure could not be measured." in html
+    assert not Screening.objects.filter(visit=visit).exists()
+
+
+def test_blood_pressure_not_measured_then_needs_the_precaution(physio_client, visit):
+    not_measured = {
+        "systolic": "",
+        "diastolic": "",
+        "bp_not_measured": "on",
+        "bp_not_measured_reason": "Cuff does not fit",
+    }
+    response = physio_client.post(
+        url("screening", visit), screening_post(**not_measured), follow=True
+    )
+    html = response.content.decode()
+    assert "Write and acknowledge the precaution before treating." in html
+    assert "Blood pressure could not be measured: Cuff does not fit" in html
+    assert 'value="Cuff does not fit"' in html
+    screening = Screening.objects.get(visit=visit)
+    assert (screening.result, screening.bp_not_measured_reason) == (
+        "precautions",
+        "Cuff does not fit",
+    )
+    refused = physio_client.post(url("application_add", visit), application_post())
+    assert "Write and acknowledge the precaution" in refused.content.decode()
+
+    physio_client.post(
+        url("screening", visit),
+        screening_post(**not_measured, precaution="Light pressure; recheck BP", acknowledge="on"),
+    )
+    added = physio_client.post(url("application_add", visit), application_post())
+    assert added.status_code == 302 and Application.objects.count() == 1
+    review = physio_client.get(url("review", visit)).content.decode()
+    assert "blood pressure not measured (Cuff does not fit)" in review
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        pytest.param(
+            {"bp_not_measured": "on", "bp_not_measured_reason": "No cuff"},
+            "A reading is entered above",
+            id="reading-and-not-measured",
+        ),
+        pytest.param(
+            {"systolic": "", "diastolic": "", "bp_not_measured_reason": "No cuff"},
+            "Tick “could not be measured” to record the reason",
+            id="reason-without-the-tick",
+        ),
+    ],
+)
+def test_contradictory_blood_pressure_posts_are_refused(physio_client, visit, extra, message):
+    html = physio_client.post(url("screening", visit), screening_post(**extra)).content.decode()
+
+    assert message in html
+    assert not Screening.objects.filter(visit=visit).exists()
+
+
+# --- An absolute local finding alone: clear except its site ---------------------------------------
+
+
+def test_absolute_local_finding_alone_says_clear_except_that_site(physio_client, visit):
+    response = physio_client.post(
+        url("screening", visit),
+        screening_post(
+            ci_open_wound="on", ci_open_wound_region="forearm", ci_open_wound_side="left"
+        ),
+    )
+    # Nothing to acknowledge: straight on to the treatment.
+    assert response["Location"] == url("treatment", visit)
+    assert Screening.objects.get(visit=visit).result == "clear"
+
+    treatment = physio_client.get(url("treatment", visit)).content.decode()
+    assert "Clear except: Forearm (left)" in treatment
+    assert "Screening clear" not in treatment
+    assert "<s>Forearm (left)</s>" in treatment
+    screening_page = physio_client.get(url("screening", visit)).content.decode()
+    assert (
+        "Open wound or unhealed skin at the site (Forearm, left): IASTR refused at this site."
+        in screening_page
+    )
+    review = physio_client.get(url("review", visit)).content.decode()
+    assert "Clear except: Forearm (left)" in review
+
+    refused = physio_client.post(
+        url("application_add", visit), application_post(region="forearm", side="left")
+    )
+    assert "IASTR is refused at Forearm (left)" in refused.content.decode()
+    allowed = physio_client.post(url("application_add", visit), application_post())
+    assert allowed.status_code == 302
+    assert list(Application.objects.values_list("region_id", "side")) == [("calf", "left")]

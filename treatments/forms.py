@@ -1,8 +1,10 @@
 from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
 
+from patients.models import Practitioner
 from treatments.models import (
     MAX_APPLICATION_SECONDS_MESSAGE,
+    MAX_PROGRAM_EXERCISES,
     Application,
     Assessment,
     BodyRegion,
@@ -16,7 +18,6 @@ from treatments.models import (
     StrokeTechnique,
     TreatmentSession,
 )
-from treatments.models.programs import DOSE_LIMITS
 from treatments.services import (
     ASSESSMENT_FIELDS,
     SESSION_FIELDS,
@@ -150,7 +151,31 @@ class AdhesionSiteForm(ReadOnlyMixin, forms.Form):
         return data
 
 
-AdhesionSiteFormSet = forms.formset_factory(AdhesionSiteForm, extra=2, max_num=20)
+# A page never has more rows than these; a crafted TOTAL_FORMS of thousands is refused with a
+# message instead of building (and rendering) thousands of forms.
+MAX_SITE_ROWS = 20
+ABSOLUTE_MAX_ROWS = 50
+
+
+class CappedFormSet(forms.BaseFormSet):
+    default_error_messages = {
+        "too_many_forms": "At most %(num)d rows can be saved here: remove some rows and save "
+        "again.",
+    }
+
+
+def capped_formset(form, *, max_num=MAX_SITE_ROWS):
+    return forms.formset_factory(
+        form,
+        formset=CappedFormSet,
+        extra=2,
+        max_num=max_num,
+        validate_max=True,
+        absolute_max=ABSOLUTE_MAX_ROWS,
+    )
+
+
+AdhesionSiteFormSet = capped_formset(AdhesionSiteForm)
 
 
 def adhesion_sites(formset) -> list[dict]:
@@ -175,6 +200,17 @@ class ScreeningForm(ReadOnlyMixin, forms.Form):
     diastolic = forms.IntegerField(
         label="Blood pressure, diastolic (mmHg)", required=False, min_value=20, max_value=200
     )
+    bp_not_measured = forms.BooleanField(
+        label="Blood pressure could not be measured today", required=False
+    )
+    bp_not_measured_reason = forms.CharField(
+        label="Why it could not be measured",
+        required=False,
+        max_length=500,
+        widget=forms.TextInput(),
+        help_text="E.g. cuff does not fit, both arms in casts. IASTR then needs a written and "
+        "acknowledged precaution.",
+    )
     precaution = forms.CharField(
         label="Precaution",
         required=False,
@@ -188,13 +224,16 @@ class ScreeningForm(ReadOnlyMixin, forms.Form):
         label="I asked the patient about every item above.", required=False
     )
 
-    def __init__(self, *args, screening: Screening | None = None, **kwargs):
+    def __init__(self, *args, screening: Screening | None = None, patient=None, **kwargs):
+        """``patient`` without a recorded consent to IASTR adds the box that records it."""
         self.items = list(Contraindication.objects.filter(active=True))
         initial = kwargs.pop("initial", {}) or {}
         if screening is not None and screening.pk:
             initial.update(
                 systolic=screening.systolic,
                 diastolic=screening.diastolic,
+                bp_not_measured=bool(screening.bp_not_measured_reason),
+                bp_not_measured_reason=screening.bp_not_measured_reason,
                 precaution=screening.precaution,
                 acknowledge=screening.precaution_acknowledged,
                 all_asked=screening.is_complete,
@@ -210,6 +249,12 @@ class ScreeningForm(ReadOnlyMixin, forms.Form):
                 initial[f"ci_{code}_side"] = finding.side
                 initial[f"ci_{code}_note"] = finding.note
         super().__init__(*args, initial=initial, **kwargs)
+        if patient is not None and not patient.has_iastr_consent and not self.read_only:
+            self.fields["consent_iastr"] = forms.BooleanField(
+                label="Patient consents to IASTR (explained today)",
+                required=False,
+                help_text="Recorded on the patient's record with your name and the time.",
+            )
         for item in self.items:
             self.fields[f"ci_{item.code}"] = forms.BooleanField(
                 label=item.label,
@@ -265,7 +310,32 @@ class ScreeningForm(ReadOnlyMixin, forms.Form):
                 self.add_error(f"ci_{code}_side", error)
         if (data.get("systolic") is None) != (data.get("diastolic") is None):
             self.add_error("diastolic", "Enter both blood-pressure values, or neither.")
+        reason = (data.get("bp_not_measured_reason") or "").strip()
+        if data.get("bp_not_measured"):
+            if data.get("systolic") is not None or data.get("diastolic") is not None:
+                self.add_error(
+                    "bp_not_measured",
+                    "A reading is entered above: clear it, or untick “could not be measured”.",
+                )
+            if not reason:
+                self.add_error(
+                    "bp_not_measured_reason", "Say why the blood pressure could not be measured."
+                )
+        elif reason:
+            self.add_error(
+                "bp_not_measured",
+                "Tick “could not be measured” to record the reason, or clear the reason.",
+            )
         return data
+
+    def not_measured_reason(self) -> str:
+        """The reason to store: only when “could not be measured” is ticked."""
+        if not self.cleaned_data.get("bp_not_measured"):
+            return ""
+        return self.cleaned_data.get("bp_not_measured_reason", "").strip()
+
+    def consent_given(self) -> bool:
+        return bool(self.cleaned_data.get("consent_iastr"))
 
     def findings(self) -> list[FindingInput]:
         data = self.cleaned_data
@@ -315,7 +385,7 @@ class OtherSiteForm(ReadOnlyMixin, forms.Form):
         return data
 
 
-OtherSiteFormSet = forms.formset_factory(OtherSiteForm, extra=2, max_num=20)
+OtherSiteFormSet = capped_formset(OtherSiteForm)
 
 
 def other_sites_initial(screening) -> list[dict]:
@@ -413,8 +483,19 @@ class ProgramItemForm(ReadOnlyMixin, forms.ModelForm):
         } | {"notes": forms.TextInput(attrs=SMALL_INPUT)}
 
 
+class CappedModelFormSet(forms.BaseModelFormSet):
+    default_error_messages = CappedFormSet.default_error_messages
+
+
 ProgramItemFormSet = forms.modelformset_factory(
-    ProgramExercise, form=ProgramItemForm, extra=0, can_delete=False
+    ProgramExercise,
+    form=ProgramItemForm,
+    formset=CappedModelFormSet,
+    extra=0,
+    can_delete=False,
+    max_num=MAX_PROGRAM_EXERCISES,
+    validate_max=True,
+    absolute_max=MAX_PROGRAM_EXERCISES,
 )
 
 
@@ -442,13 +523,28 @@ class ClinicExerciseForm(forms.ModelForm):
             "regions": forms.SelectMultiple(attrs={"size": 5}),
         }
 
-    def clean(self):
-        data = super().clean()
-        for name, limit in DOSE_LIMITS.items():
-            value = data.get(name)
-            if value is not None and not 1 <= value <= limit:
-                self.add_error(name, f"{self.fields[name].label} is from 1 to {limit}.")
-        return data
+    # The dose limits are the model's validators (DOSE_LIMITS), so the form, the service and
+    # the database say the same.
+
+
+# --- Reassigning a draft visit (the manager) -----------------------------------------------------
+
+
+class VisitReassignForm(forms.Form):
+    practitioner = forms.ModelChoiceField(
+        queryset=Practitioner.objects.none(),
+        label="Practitioner who will complete and sign this visit",
+        empty_label="Choose a practitioner…",
+        error_messages={
+            "invalid_choice": "Choose an active practitioner other than the current one."
+        },
+    )
+
+    def __init__(self, *args, visit, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["practitioner"].queryset = Practitioner.objects.filter(active=True).exclude(
+            pk=visit.practitioner_id
+        )
 
 
 # --- The portal ---------------------------------------------------------------------------------

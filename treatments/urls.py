@@ -38,5 +38,6 @@ urlpatterns = [
     ),
     path("<uuid:visit_uuid>/review/", views.review_step, name="review"),
     path("<uuid:visit_uuid>/sign/", views.visit_sign, name="sign"),
+    path("<uuid:visit_uuid>/reassign/", views.visit_reassign, name="reassign"),
     path("<uuid:visit_uuid>/addenda/", views.addendum_add, name="addendum_add"),
 ]

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from patients.models import Patient
 from revere import roles
-from revere.access import clinical_reader_required, physio_required
+from revere.access import clinical_reader_required, manager_required, physio_required
 from treatments import services
 from treatments.forms import (
     AdhesionSiteFormSet,
@@ -21,6 +21,7 @@ from treatments.forms import (
     OtherSiteFormSet,
     ScreeningForm,
     SessionForm,
+    VisitReassignForm,
     adhesion_sites,
     other_site_findings,
     other_sites_initial,
@@ -118,7 +119,7 @@ def screening_step(request, visit_uuid):
         return refuse_write(request, visit)
     screening = screening_with_findings(visit)
     data = request.POST if request.method == "POST" else None
-    form = ScreeningForm(data, screening=screening, read_only=not editable)
+    form = ScreeningForm(data, screening=screening, patient=visit.patient, read_only=not editable)
     # The "other sites" rows are optional: a post without them (an older page) has none.
     other_sites = OtherSiteFormSet(
         data if data is not None and "sites-TOTAL_FORMS" in data else None,
@@ -141,6 +142,10 @@ def screening_step(request, visit_uuid):
                     "An other site names a contraindication that is not ticked above: tick it "
                     "and give its first site there."
                 )
+            if form.consent_given():
+                # Consent is a fact about the patient, kept even if the screening below is
+                # refused (the box is then gone and the header says consent is given).
+                services.iastr_consent_record(visit=visit, by=request.user)
             screening = services.screening_save(
                 visit=visit,
                 findings=form.findings() + extra,
@@ -150,6 +155,7 @@ def screening_step(request, visit_uuid):
                 acknowledge=form.cleaned_data["acknowledge"],
                 complete=advancing or bool(screening and screening.is_complete),
                 by=request.user,
+                bp_not_measured_reason=form.not_measured_reason(),
             )
         except ValidationError as exc:
             form.add_error(None, exc)
@@ -192,7 +198,9 @@ def _treatment_page(request, visit, *, session_form=None, application_form=None)
         if f.contraindication.is_absolute and f.contraindication.is_local
     ]
     # Refusals that hold for the whole visit; region-specific ones are checked per application.
-    blocked_reason = services.application_refusal(screening, None, "")
+    blocked_reason = services.consent_refusal(visit.patient) or services.application_refusal(
+        screening, None, ""
+    )
     return render(
         request,
         "treatments/visit_treatment.html",
@@ -289,6 +297,8 @@ def _reviewstep_context(request, visit, **extra):
         program=program,
         program_items=program.items.select_related("exercise") if program else [],
         can_add_addendum=visit.is_signed and roles.is_physio(request.user),
+        sign_refusal=None if visit.is_signed else services.sign_refusal(visit, request.user),
+        can_reassign=not visit.is_signed and roles.is_manager(request.user),
         **extra,
     )
 
@@ -326,3 +336,28 @@ def addendum_add(request, visit_uuid):
         )
     messages.success(request, "Addendum added.")
     return redirect("visits:review", visit_uuid=visit.uuid)
+
+
+@manager_required
+def visit_reassign(request, visit_uuid):
+    """The manager gives a draft visit to another practitioner (who will sign it)."""
+    visit = visit_for(request, visit_uuid)
+    if visit.is_signed:
+        messages.error(request, services.TRIGGER_MESSAGES["RV001"])
+        return redirect("visits:review", visit_uuid=visit.uuid)
+    form = VisitReassignForm(request.POST if request.method == "POST" else None, visit=visit)
+    if form.is_bound and form.is_valid():
+        try:
+            services.visit_reassign(
+                visit=visit, practitioner=form.cleaned_data["practitioner"], by=request.user
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, f"Visit reassigned to {visit.practitioner}.")
+            return redirect("visits:review", visit_uuid=visit.uuid)
+    return render(
+        request,
+        "treatments/visit_reassign.html",
+        step_context(request, visit, VisitStep.REVIEW, form=form),
+    )
