@@ -149,3 +149,14 @@ def test_the_front_desks_schedule_shows_seen_then_charted(
     services.visit_sign(visit=signable(Visit.objects.get(appointment=follow_up)), by=physio)
     html = front_desk_client.get("/patients/schedule/", {"day": day}).content.decode()
     assert "Seen · charted" in html and "Completed" in html
+
+
+def test_a_later_days_appointment_opens_once_the_patient_is_marked_arrived(physio, front_desk):
+    later = AppointmentFactory(
+        practitioner=physio.practitioner, starts_at=today_at(10) + datetime.timedelta(days=1)
+    )
+    later.set_status(AppointmentStatus.ARRIVED, by=front_desk)
+    visit = services.visit_start(
+        patient=later.patient, practitioner=physio.practitioner, appointment=later
+    )
+    assert visit.appointment == later

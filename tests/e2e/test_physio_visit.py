@@ -30,6 +30,7 @@ def test_physio_runs_a_visit_with_a_precaution_and_signs_it(page):
 
     # Step 1: assessment, saved as a draft first, then continued.
     expect(page.get_by_role("heading", name="Step 1: Assessment")).to_be_visible()
+    expect(page.get_by_test_id("consent-state")).to_contain_text("not recorded")
     page.get_by_label("Condition").select_option(label="Achilles tendinopathy")
     page.get_by_label("Chief complaint").fill("Morning stiffness in the left Achilles")
     page.get_by_role("button", name="Save draft").click()
@@ -43,6 +44,8 @@ def test_physio_runs_a_visit_with_a_precaution_and_signs_it(page):
     page.get_by_label("Blood pressure, systolic (mmHg)").fill("128")
     page.get_by_label("Blood pressure, diastolic (mmHg)").fill("84")
     page.get_by_label("I asked the patient about every item above.").check()
+    # No consent on record yet: the screening step records it, with who and when.
+    page.get_by_label("Patient consents to IASTR (explained today)").check()
     page.get_by_role("button", name="Save and go to treatment").click()
     expect(
         page.get_by_text("Write and acknowledge the precaution before treating.")

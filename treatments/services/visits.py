@@ -121,7 +121,8 @@ def _appointment_follows(visit: Visit, status: str, *, by) -> None:
 
 def _check_appointment(appointment, *, patient, practitioner) -> None:
     """A visit records an in-clinic appointment of this patient with this practitioner, on its
-    day or after it (never a phone call, a cancelled booking or next week's appointment)."""
+    day or after it, or earlier once the patient is marked arrived (never a phone call, a
+    cancelled booking or next week's appointment still booked)."""
     if appointment.type.is_phone:
         raise ValidationError(
             f"{appointment.type} is a phone call, not a clinic visit: no clinical record is "
@@ -137,7 +138,11 @@ def _check_appointment(appointment, *, patient, practitioner) -> None:
         raise ValidationError(
             "This appointment is for another patient or practitioner.", code="mismatch"
         )
-    if timezone.localdate(appointment.starts_at) > timezone.localdate():
+    # On a later day only once the front desk has marked the patient arrived (they are here).
+    if (
+        appointment.status == AppointmentStatus.BOOKED
+        and timezone.localdate(appointment.starts_at) > timezone.localdate()
+    ):
         raise ValidationError(
             f"This appointment is on {timezone.localtime(appointment.starts_at):%A %d %B}: its "
             "visit is started on that day.",
