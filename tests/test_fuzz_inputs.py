@@ -90,6 +90,7 @@ from treatments.forms import (
     ProgramItemFormSet,
     ScreeningForm,
     SessionForm,
+    VisitReassignForm,
 )
 from treatments.models import BodyRegion, Condition, Exercise, ProgramExercise
 from treatments.services import portal as portal_services
@@ -153,8 +154,19 @@ ROLE_WEIGHTS = {
 }
 
 
-def role_strategy(namespace: str):
-    weights = ROLE_WEIGHTS.get(namespace, dict.fromkeys(ROLES, 1))
+# Pages of a namespace that are for someone else.
+ROUTE_ROLE_WEIGHTS = {
+    "visits:reassign": {MANAGER: 8, PHYSIO: 3, FRONT_DESK: 1, PATIENT: 1, ANONYMOUS: 1},
+    "patients:archived": {MANAGER: 8, FRONT_DESK: 2, PHYSIO: 1, PATIENT: 1, ANONYMOUS: 1},
+    "patients:restore": {MANAGER: 8, FRONT_DESK: 2, PHYSIO: 1, PATIENT: 1, ANONYMOUS: 1},
+}
+
+
+def role_strategy(route_name: str):
+    namespace = route_name.rpartition(":")[0]
+    weights = ROUTE_ROLE_WEIGHTS.get(route_name) or ROLE_WEIGHTS.get(
+        namespace, dict.fromkeys(ROLES, 1)
+    )
     return st.sampled_from([role for role in ROLES for _ in range(weights.get(role, 1))])
 
 
@@ -831,6 +843,7 @@ def build_specs(world: World) -> dict[str, Spec]:
             }
         ),
         "visits:exercise_new": Spec(post=form_fields(ClinicExerciseForm(), world)),
+        "visits:reassign": Spec(post=form_fields(VisitReassignForm(visit=draft), world)),
         "visits:addendum_add": Spec(
             post={"text": constant("Corrected: the left calf, not the right.")}
         ),
@@ -1011,7 +1024,7 @@ def request_strategy(route: Route, spec: Spec, world: World):
 
     @st.composite
     def build(draw):
-        role = draw(role_strategy(route.namespace))
+        role = draw(role_strategy(route.name))
         post_weight = 8 if spec.post else 2
         method = "POST" if draw(st.integers(min_value=0, max_value=9)) < post_weight else "GET"
         values = [draw(part) for part in path_parts]
@@ -1257,6 +1270,7 @@ def _install_route_tests():
         "visits:program_add",
         "visits:exercise_new",
         "visits:addendum_add",
+        "visits:reassign",
         "portal:check_in",
         "portal:activate",
         "portal:request_invite",
