@@ -7,146 +7,317 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('treatments', '0007_dose_limits_and_no_visit_for_a_phone_call'),
+        ("treatments", "0007_dose_limits_and_no_visit_for_a_phone_call"),
     ]
 
     operations = [
         pgtrigger.migrations.RemoveTrigger(
-            model_name='addendum',
-            name='addenda_are_append_only',
+            model_name="addendum",
+            name="addenda_are_append_only",
         ),
         pgtrigger.migrations.RemoveTrigger(
-            model_name='adhesionsite',
-            name='adhesion_site_locked_when_signed',
+            model_name="adhesionsite",
+            name="adhesion_site_locked_when_signed",
         ),
         pgtrigger.migrations.RemoveTrigger(
-            model_name='adhesionsite',
-            name='adhesion_site_side_fits_region',
+            model_name="adhesionsite",
+            name="adhesion_site_side_fits_region",
         ),
         pgtrigger.migrations.RemoveTrigger(
-            model_name='application',
-            name='application_locked_when_signed',
+            model_name="application",
+            name="application_locked_when_signed",
         ),
         pgtrigger.migrations.RemoveTrigger(
-            model_name='application',
-            name='application_side_fits_region',
+            model_name="application",
+            name="application_side_fits_region",
         ),
         pgtrigger.migrations.RemoveTrigger(
-            model_name='application',
-            name='application_screening_rules',
+            model_name="application",
+            name="application_screening_rules",
         ),
         pgtrigger.migrations.RemoveTrigger(
-            model_name='assessment',
-            name='assessment_locked_when_signed',
+            model_name="assessment",
+            name="assessment_locked_when_signed",
         ),
         pgtrigger.migrations.RemoveTrigger(
-            model_name='homeprogram',
-            name='home_program_locked_when_signed',
+            model_name="homeprogram",
+            name="home_program_locked_when_signed",
         ),
         pgtrigger.migrations.RemoveTrigger(
-            model_name='outcomescore',
-            name='outcome_score_locked_when_signed',
+            model_name="outcomescore",
+            name="outcome_score_locked_when_signed",
         ),
         pgtrigger.migrations.RemoveTrigger(
-            model_name='programexercise',
-            name='program_exercise_locked_when_signed',
+            model_name="programexercise",
+            name="program_exercise_locked_when_signed",
         ),
         pgtrigger.migrations.RemoveTrigger(
-            model_name='screening',
-            name='screening_locked_when_signed',
+            model_name="screening",
+            name="screening_locked_when_signed",
         ),
         pgtrigger.migrations.RemoveTrigger(
-            model_name='screeningfinding',
-            name='screening_finding_locked_when_signed',
+            model_name="screeningfinding",
+            name="screening_finding_locked_when_signed",
         ),
         pgtrigger.migrations.RemoveTrigger(
-            model_name='screeningfinding',
-            name='screening_finding_side_fits_region',
+            model_name="screeningfinding",
+            name="screening_finding_side_fits_region",
         ),
         pgtrigger.migrations.RemoveTrigger(
-            model_name='treatmentsession',
-            name='treatment_session_locked_when_signed',
+            model_name="treatmentsession",
+            name="treatment_session_locked_when_signed",
         ),
         pgtrigger.migrations.RemoveTrigger(
-            model_name='visit',
-            name='signed_visit_is_read_only',
+            model_name="visit",
+            name="signed_visit_is_read_only",
         ),
         pgtrigger.migrations.RemoveTrigger(
-            model_name='visit',
-            name='visit_signed_by_its_practitioner',
+            model_name="visit",
+            name="visit_signed_by_its_practitioner",
         ),
         pgtrigger.migrations.RemoveTrigger(
-            model_name='visit',
-            name='visit_not_for_a_phone_call',
+            model_name="visit",
+            name="visit_not_for_a_phone_call",
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='addendum',
-            trigger=pgtrigger.compiler.Trigger(name='addenda_are_append_only', sql=treatments.triggers.UnignorableTriggerSql(func="RAISE EXCEPTION 'pgtrigger: Cannot update or delete rows from % table', TG_TABLE_NAME;", hash='c4f6c7a65c537f9cf8ae5f7b55b760c513f22008', operation='UPDATE OR DELETE', pgid='pgtrigger_addenda_are_append_only_0f24d', table='treatments_addendum', when='BEFORE')),
+            model_name="addendum",
+            trigger=pgtrigger.compiler.Trigger(
+                name="addenda_are_append_only",
+                sql=treatments.triggers.UnignorableTriggerSql(
+                    func="RAISE EXCEPTION 'pgtrigger: Cannot update or delete rows from % table', TG_TABLE_NAME;",
+                    hash="c4f6c7a65c537f9cf8ae5f7b55b760c513f22008",
+                    operation="UPDATE OR DELETE",
+                    pgid="pgtrigger_addenda_are_append_only_0f24d",
+                    table="treatments_addendum",
+                    when="BEFORE",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='adhesionsite',
-            trigger=pgtrigger.compiler.Trigger(name='adhesion_site_locked_when_signed', sql=treatments.triggers.UnignorableTriggerSql(func="\n        IF TG_OP IN ('UPDATE', 'DELETE') AND EXISTS (SELECT 1 FROM treatments_visit v WHERE v.id = (SELECT a.visit_id FROM treatments_assessment a WHERE a.id = OLD.assessment_id) AND v.status = 'signed') THEN\n            RAISE EXCEPTION 'This visit is signed: its record is read-only. Add an addendum instead.' USING ERRCODE = 'RV001';\n        END IF;\n        IF TG_OP IN ('INSERT', 'UPDATE') AND EXISTS (SELECT 1 FROM treatments_visit v WHERE v.id = (SELECT a.visit_id FROM treatments_assessment a WHERE a.id = NEW.assessment_id) AND v.status = 'signed') THEN\n            RAISE EXCEPTION 'This visit is signed: its record is read-only. Add an addendum instead.' USING ERRCODE = 'RV001';\n        END IF;\n        IF TG_OP = 'DELETE' THEN\n            RETURN OLD;\n        END IF;\n        RETURN NEW;\n    ", hash='5068d755f7316162b37034824606dccc289b28a9', operation='INSERT OR UPDATE OR DELETE', pgid='pgtrigger_adhesion_site_locked_when_signed_3eb4c', table='treatments_adhesionsite', when='BEFORE')),
+            model_name="adhesionsite",
+            trigger=pgtrigger.compiler.Trigger(
+                name="adhesion_site_locked_when_signed",
+                sql=treatments.triggers.UnignorableTriggerSql(
+                    func="\n        IF TG_OP IN ('UPDATE', 'DELETE') AND EXISTS (SELECT 1 FROM treatments_visit v WHERE v.id = (SELECT a.visit_id FROM treatments_assessment a WHERE a.id = OLD.assessment_id) AND v.status = 'signed') THEN\n            RAISE EXCEPTION 'This visit is signed: its record is read-only. Add an addendum instead.' USING ERRCODE = 'RV001';\n        END IF;\n        IF TG_OP IN ('INSERT', 'UPDATE') AND EXISTS (SELECT 1 FROM treatments_visit v WHERE v.id = (SELECT a.visit_id FROM treatments_assessment a WHERE a.id = NEW.assessment_id) AND v.status = 'signed') THEN\n            RAISE EXCEPTION 'This visit is signed: its record is read-only. Add an addendum instead.' USING ERRCODE = 'RV001';\n        END IF;\n        IF TG_OP = 'DELETE' THEN\n            RETURN OLD;\n        END IF;\n        RETURN NEW;\n    ",
+                    hash="5068d755f7316162b37034824606dccc289b28a9",
+                    operation="INSERT OR UPDATE OR DELETE",
+                    pgid="pgtrigger_adhesion_site_locked_when_signed_3eb4c",
+                    table="treatments_adhesionsite",
+                    when="BEFORE",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='adhesionsite',
-            trigger=pgtrigger.compiler.Trigger(name='adhesion_site_side_fits_region', sql=treatments.triggers.UnignorableTriggerSql(func="\n        IF NEW.region_id IS NOT NULL AND NOT EXISTS (\n            SELECT 1 FROM treatments_bodyregion r\n            WHERE r.code = NEW.region_id\n              AND ((r.sided AND NEW.side IN ('left', 'right', 'both'))\n                   OR (NOT r.sided AND NEW.side = 'midline')))\n        THEN\n            RAISE EXCEPTION 'The side does not fit the region.' USING ERRCODE = 'RV006';\n        END IF;\n        RETURN NEW;\n    ", hash='825d2e124f87f1a2a5945a3a3984f155e84869c0', operation='INSERT OR UPDATE', pgid='pgtrigger_adhesion_site_side_fits_region_93d0f', table='treatments_adhesionsite', when='BEFORE')),
+            model_name="adhesionsite",
+            trigger=pgtrigger.compiler.Trigger(
+                name="adhesion_site_side_fits_region",
+                sql=treatments.triggers.UnignorableTriggerSql(
+                    func="\n        IF NEW.region_id IS NOT NULL AND NOT EXISTS (\n            SELECT 1 FROM treatments_bodyregion r\n            WHERE r.code = NEW.region_id\n              AND ((r.sided AND NEW.side IN ('left', 'right', 'both'))\n                   OR (NOT r.sided AND NEW.side = 'midline')))\n        THEN\n            RAISE EXCEPTION 'The side does not fit the region.' USING ERRCODE = 'RV006';\n        END IF;\n        RETURN NEW;\n    ",
+                    hash="825d2e124f87f1a2a5945a3a3984f155e84869c0",
+                    operation="INSERT OR UPDATE",
+                    pgid="pgtrigger_adhesion_site_side_fits_region_93d0f",
+                    table="treatments_adhesionsite",
+                    when="BEFORE",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='application',
-            trigger=pgtrigger.compiler.Trigger(name='application_locked_when_signed', sql=treatments.triggers.UnignorableTriggerSql(func="\n        IF TG_OP IN ('UPDATE', 'DELETE') AND EXISTS (SELECT 1 FROM treatments_visit v WHERE v.id = (SELECT ts.visit_id FROM treatments_treatmentsession ts WHERE ts.id = OLD.session_id) AND v.status = 'signed') THEN\n            RAISE EXCEPTION 'This visit is signed: its record is read-only. Add an addendum instead.' USING ERRCODE = 'RV001';\n        END IF;\n        IF TG_OP IN ('INSERT', 'UPDATE') AND EXISTS (SELECT 1 FROM treatments_visit v WHERE v.id = (SELECT ts.visit_id FROM treatments_treatmentsession ts WHERE ts.id = NEW.session_id) AND v.status = 'signed') THEN\n            RAISE EXCEPTION 'This visit is signed: its record is read-only. Add an addendum instead.' USING ERRCODE = 'RV001';\n        END IF;\n        IF TG_OP = 'DELETE' THEN\n            RETURN OLD;\n        END IF;\n        RETURN NEW;\n    ", hash='e2a2a0f1c19f71096fbd196e4452426249659fbe', operation='INSERT OR UPDATE OR DELETE', pgid='pgtrigger_application_locked_when_signed_006a6', table='treatments_application', when='BEFORE')),
+            model_name="application",
+            trigger=pgtrigger.compiler.Trigger(
+                name="application_locked_when_signed",
+                sql=treatments.triggers.UnignorableTriggerSql(
+                    func="\n        IF TG_OP IN ('UPDATE', 'DELETE') AND EXISTS (SELECT 1 FROM treatments_visit v WHERE v.id = (SELECT ts.visit_id FROM treatments_treatmentsession ts WHERE ts.id = OLD.session_id) AND v.status = 'signed') THEN\n            RAISE EXCEPTION 'This visit is signed: its record is read-only. Add an addendum instead.' USING ERRCODE = 'RV001';\n        END IF;\n        IF TG_OP IN ('INSERT', 'UPDATE') AND EXISTS (SELECT 1 FROM treatments_visit v WHERE v.id = (SELECT ts.visit_id FROM treatments_treatmentsession ts WHERE ts.id = NEW.session_id) AND v.status = 'signed') THEN\n            RAISE EXCEPTION 'This visit is signed: its record is read-only. Add an addendum instead.' USING ERRCODE = 'RV001';\n        END IF;\n        IF TG_OP = 'DELETE' THEN\n            RETURN OLD;\n        END IF;\n        RETURN NEW;\n    ",
+                    hash="e2a2a0f1c19f71096fbd196e4452426249659fbe",
+                    operation="INSERT OR UPDATE OR DELETE",
+                    pgid="pgtrigger_application_locked_when_signed_006a6",
+                    table="treatments_application",
+                    when="BEFORE",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='application',
-            trigger=pgtrigger.compiler.Trigger(name='application_side_fits_region', sql=treatments.triggers.UnignorableTriggerSql(func="\n        IF NEW.region_id IS NOT NULL AND NOT EXISTS (\n            SELECT 1 FROM treatments_bodyregion r\n            WHERE r.code = NEW.region_id\n              AND ((r.sided AND NEW.side IN ('left', 'right', 'both'))\n                   OR (NOT r.sided AND NEW.side = 'midline')))\n        THEN\n            RAISE EXCEPTION 'The side does not fit the region.' USING ERRCODE = 'RV006';\n        END IF;\n        RETURN NEW;\n    ", hash='a3ec4f5741aca072effb2f4746b34206e45e0b5e', operation='INSERT OR UPDATE', pgid='pgtrigger_application_side_fits_region_e5ab5', table='treatments_application', when='BEFORE')),
+            model_name="application",
+            trigger=pgtrigger.compiler.Trigger(
+                name="application_side_fits_region",
+                sql=treatments.triggers.UnignorableTriggerSql(
+                    func="\n        IF NEW.region_id IS NOT NULL AND NOT EXISTS (\n            SELECT 1 FROM treatments_bodyregion r\n            WHERE r.code = NEW.region_id\n              AND ((r.sided AND NEW.side IN ('left', 'right', 'both'))\n                   OR (NOT r.sided AND NEW.side = 'midline')))\n        THEN\n            RAISE EXCEPTION 'The side does not fit the region.' USING ERRCODE = 'RV006';\n        END IF;\n        RETURN NEW;\n    ",
+                    hash="a3ec4f5741aca072effb2f4746b34206e45e0b5e",
+                    operation="INSERT OR UPDATE",
+                    pgid="pgtrigger_application_side_fits_region_e5ab5",
+                    table="treatments_application",
+                    when="BEFORE",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='application',
-            trigger=pgtrigger.compiler.Trigger(name='application_screening_rules', sql=treatments.triggers.UnignorableTriggerSql(declare='DECLARE s treatments_screening%ROWTYPE; abs_sys integer; abs_dia integer; cau_sys integer; cau_dia integer;', func="\n        IF NOT EXISTS (\n            SELECT 1 FROM treatments_treatmentsession ts\n            JOIN treatments_visit v ON v.id = ts.visit_id\n            JOIN patients_patient pt ON pt.id = v.patient_id\n            WHERE ts.id = NEW.session_id AND pt.consent_iastr_at IS NOT NULL)\n        THEN\n            RAISE EXCEPTION 'IASTR refused: the patient''s consent to IASTR is not recorded.'\n                USING ERRCODE = 'RV008';\n        END IF;\n        SELECT sc.* INTO s FROM treatments_screening sc\n            JOIN treatments_treatmentsession ts ON ts.visit_id = sc.visit_id\n            WHERE ts.id = NEW.session_id;\n        IF NOT FOUND OR s.completed_at IS NULL THEN\n            RAISE EXCEPTION 'IASTR refused: no completed screening in this visit.'\n                USING ERRCODE = 'RV002';\n        END IF;\n        SELECT p.absolute_systolic, p.absolute_diastolic, p.caution_systolic, p.caution_diastolic\n            INTO abs_sys, abs_dia, cau_sys, cau_dia\n            FROM treatments_bloodpressurepolicy p ORDER BY p.id LIMIT 1;\n        IF NOT FOUND THEN\n            abs_sys := 160; abs_dia := 100; cau_sys := 140; cau_dia := 90;\n        END IF;\n        IF s.result = 'refused'\n            OR s.systolic >= abs_sys OR s.diastolic >= abs_dia\n            OR EXISTS (\n                SELECT 1 FROM treatments_screeningfinding f\n                JOIN treatments_contraindication c ON c.code = f.contraindication_id\n                WHERE f.screening_id = s.id AND c.severity = 'absolute' AND c.scope = 'systemic')\n        THEN\n            RAISE EXCEPTION 'IASTR refused: the screening found an absolute contraindication.'\n                USING ERRCODE = 'RV003';\n        END IF;\n        IF EXISTS (\n            SELECT 1 FROM treatments_screeningfinding f\n            JOIN treatments_contraindication c ON c.code = f.contraindication_id\n            WHERE f.screening_id = s.id AND c.severity = 'absolute' AND c.scope = 'local'\n              AND f.region_id = NEW.region_id\n              AND (f.side = NEW.side OR f.side = 'both' OR NEW.side = 'both'))\n        THEN\n            RAISE EXCEPTION 'IASTR refused at this site: absolute local contraindication.'\n                USING ERRCODE = 'RV004';\n        END IF;\n        -- An absolute local finding refuses its own site only (above): it needs no precaution.\n        -- Blood pressure not measured (or half a reading) does.\n        IF s.precaution_acknowledged_at IS NULL AND (\n            s.result = 'precautions'\n            OR s.systolic >= cau_sys OR s.diastolic >= cau_dia\n            OR s.systolic IS NULL OR s.diastolic IS NULL\n            OR EXISTS (\n                SELECT 1 FROM treatments_screeningfinding f\n                JOIN treatments_contraindication c ON c.code = f.contraindication_id\n                WHERE f.screening_id = s.id AND c.severity = 'relative'))\n        THEN\n            RAISE EXCEPTION 'IASTR refused: write and acknowledge the precaution first.'\n                USING ERRCODE = 'RV005';\n        END IF;\n        RETURN NEW;\n    ", hash='28df31be563f2ec221603b66f77e51687f245045', operation='INSERT OR UPDATE', pgid='pgtrigger_application_screening_rules_e62c3', table='treatments_application', when='BEFORE')),
+            model_name="application",
+            trigger=pgtrigger.compiler.Trigger(
+                name="application_screening_rules",
+                sql=treatments.triggers.UnignorableTriggerSql(
+                    declare="DECLARE s treatments_screening%ROWTYPE; abs_sys integer; abs_dia integer; cau_sys integer; cau_dia integer;",
+                    func="\n        IF NOT EXISTS (\n            SELECT 1 FROM treatments_treatmentsession ts\n            JOIN treatments_visit v ON v.id = ts.visit_id\n            JOIN patients_patient pt ON pt.id = v.patient_id\n            WHERE ts.id = NEW.session_id AND pt.consent_iastr_at IS NOT NULL)\n        THEN\n            RAISE EXCEPTION 'IASTR refused: the patient''s consent to IASTR is not recorded.'\n                USING ERRCODE = 'RV008';\n        END IF;\n        SELECT sc.* INTO s FROM treatments_screening sc\n            JOIN treatments_treatmentsession ts ON ts.visit_id = sc.visit_id\n            WHERE ts.id = NEW.session_id;\n        IF NOT FOUND OR s.completed_at IS NULL THEN\n            RAISE EXCEPTION 'IASTR refused: no completed screening in this visit.'\n                USING ERRCODE = 'RV002';\n        END IF;\n        SELECT p.absolute_systolic, p.absolute_diastolic, p.caution_systolic, p.caution_diastolic\n            INTO abs_sys, abs_dia, cau_sys, cau_dia\n            FROM treatments_bloodpressurepolicy p ORDER BY p.id LIMIT 1;\n        IF NOT FOUND THEN\n            abs_sys := 160; abs_dia := 100; cau_sys := 140; cau_dia := 90;\n        END IF;\n        IF s.result = 'refused'\n            OR s.systolic >= abs_sys OR s.diastolic >= abs_dia\n            OR EXISTS (\n                SELECT 1 FROM treatments_screeningfinding f\n                JOIN treatments_contraindication c ON c.code = f.contraindication_id\n                WHERE f.screening_id = s.id AND c.severity = 'absolute' AND c.scope = 'systemic')\n        THEN\n            RAISE EXCEPTION 'IASTR refused: the screening found an absolute contraindication.'\n                USING ERRCODE = 'RV003';\n        END IF;\n        IF EXISTS (\n            SELECT 1 FROM treatments_screeningfinding f\n            JOIN treatments_contraindication c ON c.code = f.contraindication_id\n            WHERE f.screening_id = s.id AND c.severity = 'absolute' AND c.scope = 'local'\n              AND f.region_id = NEW.region_id\n              AND (f.side = NEW.side OR f.side = 'both' OR NEW.side = 'both'))\n        THEN\n            RAISE EXCEPTION 'IASTR refused at this site: absolute local contraindication.'\n                USING ERRCODE = 'RV004';\n        END IF;\n        -- An absolute local finding refuses its own site only (above): it needs no precaution.\n        -- Blood pressure not measured (or half a reading) does.\n        IF s.precaution_acknowledged_at IS NULL AND (\n            s.result = 'precautions'\n            OR s.systolic >= cau_sys OR s.diastolic >= cau_dia\n            OR s.systolic IS NULL OR s.diastolic IS NULL\n            OR EXISTS (\n                SELECT 1 FROM treatments_screeningfinding f\n                JOIN treatments_contraindication c ON c.code = f.contraindication_id\n                WHERE f.screening_id = s.id AND c.severity = 'relative'))\n        THEN\n            RAISE EXCEPTION 'IASTR refused: write and acknowledge the precaution first.'\n                USING ERRCODE = 'RV005';\n        END IF;\n        RETURN NEW;\n    ",
+                    hash="28df31be563f2ec221603b66f77e51687f245045",
+                    operation="INSERT OR UPDATE",
+                    pgid="pgtrigger_application_screening_rules_e62c3",
+                    table="treatments_application",
+                    when="BEFORE",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='assessment',
-            trigger=pgtrigger.compiler.Trigger(name='assessment_locked_when_signed', sql=treatments.triggers.UnignorableTriggerSql(func="\n        IF TG_OP IN ('UPDATE', 'DELETE') AND EXISTS (SELECT 1 FROM treatments_visit v WHERE v.id = OLD.visit_id AND v.status = 'signed') THEN\n            RAISE EXCEPTION 'This visit is signed: its record is read-only. Add an addendum instead.' USING ERRCODE = 'RV001';\n        END IF;\n        IF TG_OP IN ('INSERT', 'UPDATE') AND EXISTS (SELECT 1 FROM treatments_visit v WHERE v.id = NEW.visit_id AND v.status = 'signed') THEN\n            RAISE EXCEPTION 'This visit is signed: its record is read-only. Add an addendum instead.' USING ERRCODE = 'RV001';\n        END IF;\n        IF TG_OP = 'DELETE' THEN\n            RETURN OLD;\n        END IF;\n        RETURN NEW;\n    ", hash='f6d0001a0515949d3c06c0f71ad1cba092322857', operation='INSERT OR UPDATE OR DELETE', pgid='pgtrigger_assessment_locked_when_signed_675bb', table='treatments_assessment', when='BEFORE')),
+            model_name="assessment",
+            trigger=pgtrigger.compiler.Trigger(
+                name="assessment_locked_when_signed",
+                sql=treatments.triggers.UnignorableTriggerSql(
+                    func="\n        IF TG_OP IN ('UPDATE', 'DELETE') AND EXISTS (SELECT 1 FROM treatments_visit v WHERE v.id = OLD.visit_id AND v.status = 'signed') THEN\n            RAISE EXCEPTION 'This visit is signed: its record is read-only. Add an addendum instead.' USING ERRCODE = 'RV001';\n        END IF;\n        IF TG_OP IN ('INSERT', 'UPDATE') AND EXISTS (SELECT 1 FROM treatments_visit v WHERE v.id = NEW.visit_id AND v.status = 'signed') THEN\n            RAISE EXCEPTION 'This visit is signed: its record is read-only. Add an addendum instead.' USING ERRCODE = 'RV001';\n        END IF;\n        IF TG_OP = 'DELETE' THEN\n            RETURN OLD;\n        END IF;\n        RETURN NEW;\n    ",
+                    hash="f6d0001a0515949d3c06c0f71ad1cba092322857",
+                    operation="INSERT OR UPDATE OR DELETE",
+                    pgid="pgtrigger_assessment_locked_when_signed_675bb",
+                    table="treatments_assessment",
+                    when="BEFORE",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='homeprogram',
-            trigger=pgtrigger.compiler.Trigger(name='home_program_locked_when_signed', sql=treatments.triggers.UnignorableTriggerSql(func="\n        IF TG_OP IN ('UPDATE', 'DELETE') AND EXISTS (SELECT 1 FROM treatments_visit v WHERE v.id = OLD.visit_id AND v.status = 'signed') THEN\n            RAISE EXCEPTION 'This visit is signed: its record is read-only. Add an addendum instead.' USING ERRCODE = 'RV001';\n        END IF;\n        IF TG_OP IN ('INSERT', 'UPDATE') AND EXISTS (SELECT 1 FROM treatments_visit v WHERE v.id = NEW.visit_id AND v.status = 'signed') THEN\n            RAISE EXCEPTION 'This visit is signed: its record is read-only. Add an addendum instead.' USING ERRCODE = 'RV001';\n        END IF;\n        IF TG_OP = 'DELETE' THEN\n            RETURN OLD;\n        END IF;\n        RETURN NEW;\n    ", hash='0e79a61a419aae973e1f437319a518bb24d8f051', operation='INSERT OR UPDATE OR DELETE', pgid='pgtrigger_home_program_locked_when_signed_c627b', table='treatments_homeprogram', when='BEFORE')),
+            model_name="homeprogram",
+            trigger=pgtrigger.compiler.Trigger(
+                name="home_program_locked_when_signed",
+                sql=treatments.triggers.UnignorableTriggerSql(
+                    func="\n        IF TG_OP IN ('UPDATE', 'DELETE') AND EXISTS (SELECT 1 FROM treatments_visit v WHERE v.id = OLD.visit_id AND v.status = 'signed') THEN\n            RAISE EXCEPTION 'This visit is signed: its record is read-only. Add an addendum instead.' USING ERRCODE = 'RV001';\n        END IF;\n        IF TG_OP IN ('INSERT', 'UPDATE') AND EXISTS (SELECT 1 FROM treatments_visit v WHERE v.id = NEW.visit_id AND v.status = 'signed') THEN\n            RAISE EXCEPTION 'This visit is signed: its record is read-only. Add an addendum instead.' USING ERRCODE = 'RV001';\n        END IF;\n        IF TG_OP = 'DELETE' THEN\n            RETURN OLD;\n        END IF;\n        RETURN NEW;\n    ",
+                    hash="0e79a61a419aae973e1f437319a518bb24d8f051",
+                    operation="INSERT OR UPDATE OR DELETE",
+                    pgid="pgtrigger_home_program_locked_when_signed_c627b",
+                    table="treatments_homeprogram",
+                    when="BEFORE",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='outcomescore',
-            trigger=pgtrigger.compiler.Trigger(name='outcome_score_locked_when_signed', sql=treatments.triggers.UnignorableTriggerSql(func="\n        IF TG_OP IN ('UPDATE', 'DELETE') AND EXISTS (SELECT 1 FROM treatments_visit v WHERE v.id = OLD.visit_id AND v.status = 'signed') THEN\n            RAISE EXCEPTION 'This visit is signed: its record is read-only. Add an addendum instead.' USING ERRCODE = 'RV001';\n        END IF;\n        IF TG_OP IN ('INSERT', 'UPDATE') AND EXISTS (SELECT 1 FROM treatments_visit v WHERE v.id = NEW.visit_id AND v.status = 'signed') THEN\n            RAISE EXCEPTION 'This visit is signed: its record is read-only. Add an addendum instead.' USING ERRCODE = 'RV001';\n        END IF;\n        IF TG_OP = 'DELETE' THEN\n            RETURN OLD;\n        END IF;\n        RETURN NEW;\n    ", hash='c9cc911c94580d09171ac7df1c5ae106ca4718d9', operation='INSERT OR UPDATE OR DELETE', pgid='pgtrigger_outcome_score_locked_when_signed_d4047', table='treatments_outcomescore', when='BEFORE')),
+            model_name="outcomescore",
+            trigger=pgtrigger.compiler.Trigger(
+                name="outcome_score_locked_when_signed",
+                sql=treatments.triggers.UnignorableTriggerSql(
+                    func="\n        IF TG_OP IN ('UPDATE', 'DELETE') AND EXISTS (SELECT 1 FROM treatments_visit v WHERE v.id = OLD.visit_id AND v.status = 'signed') THEN\n            RAISE EXCEPTION 'This visit is signed: its record is read-only. Add an addendum instead.' USING ERRCODE = 'RV001';\n        END IF;\n        IF TG_OP IN ('INSERT', 'UPDATE') AND EXISTS (SELECT 1 FROM treatments_visit v WHERE v.id = NEW.visit_id AND v.status = 'signed') THEN\n            RAISE EXCEPTION 'This visit is signed: its record is read-only. Add an addendum instead.' USING ERRCODE = 'RV001';\n        END IF;\n        IF TG_OP = 'DELETE' THEN\n            RETURN OLD;\n        END IF;\n        RETURN NEW;\n    ",
+                    hash="c9cc911c94580d09171ac7df1c5ae106ca4718d9",
+                    operation="INSERT OR UPDATE OR DELETE",
+                    pgid="pgtrigger_outcome_score_locked_when_signed_d4047",
+                    table="treatments_outcomescore",
+                    when="BEFORE",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='programexercise',
-            trigger=pgtrigger.compiler.Trigger(name='program_exercise_locked_when_signed', sql=treatments.triggers.UnignorableTriggerSql(func="\n        IF TG_OP IN ('UPDATE', 'DELETE') AND EXISTS (SELECT 1 FROM treatments_visit v WHERE v.id = (SELECT hp.visit_id FROM treatments_homeprogram hp WHERE hp.id = OLD.program_id) AND v.status = 'signed') THEN\n            RAISE EXCEPTION 'This visit is signed: its record is read-only. Add an addendum instead.' USING ERRCODE = 'RV001';\n        END IF;\n        IF TG_OP IN ('INSERT', 'UPDATE') AND EXISTS (SELECT 1 FROM treatments_visit v WHERE v.id = (SELECT hp.visit_id FROM treatments_homeprogram hp WHERE hp.id = NEW.program_id) AND v.status = 'signed') THEN\n            RAISE EXCEPTION 'This visit is signed: its record is read-only. Add an addendum instead.' USING ERRCODE = 'RV001';\n        END IF;\n        IF TG_OP = 'DELETE' THEN\n            RETURN OLD;\n        END IF;\n        RETURN NEW;\n    ", hash='4e0c5c2382c1f5cfe9f7227313c36ce9ad536124', operation='INSERT OR UPDATE OR DELETE', pgid='pgtrigger_program_exercise_locked_when_signed_ede95', table='treatments_programexercise', when='BEFORE')),
+            model_name="programexercise",
+            trigger=pgtrigger.compiler.Trigger(
+                name="program_exercise_locked_when_signed",
+                sql=treatments.triggers.UnignorableTriggerSql(
+                    func="\n        IF TG_OP IN ('UPDATE', 'DELETE') AND EXISTS (SELECT 1 FROM treatments_visit v WHERE v.id = (SELECT hp.visit_id FROM treatments_homeprogram hp WHERE hp.id = OLD.program_id) AND v.status = 'signed') THEN\n            RAISE EXCEPTION 'This visit is signed: its record is read-only. Add an addendum instead.' USING ERRCODE = 'RV001';\n        END IF;\n        IF TG_OP IN ('INSERT', 'UPDATE') AND EXISTS (SELECT 1 FROM treatments_visit v WHERE v.id = (SELECT hp.visit_id FROM treatments_homeprogram hp WHERE hp.id = NEW.program_id) AND v.status = 'signed') THEN\n            RAISE EXCEPTION 'This visit is signed: its record is read-only. Add an addendum instead.' USING ERRCODE = 'RV001';\n        END IF;\n        IF TG_OP = 'DELETE' THEN\n            RETURN OLD;\n        END IF;\n        RETURN NEW;\n    ",
+                    hash="4e0c5c2382c1f5cfe9f7227313c36ce9ad536124",
+                    operation="INSERT OR UPDATE OR DELETE",
+                    pgid="pgtrigger_program_exercise_locked_when_signed_ede95",
+                    table="treatments_programexercise",
+                    when="BEFORE",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='screening',
-            trigger=pgtrigger.compiler.Trigger(name='screening_locked_when_signed', sql=treatments.triggers.UnignorableTriggerSql(func="\n        IF TG_OP IN ('UPDATE', 'DELETE') AND EXISTS (SELECT 1 FROM treatments_visit v WHERE v.id = OLD.visit_id AND v.status = 'signed') THEN\n            RAISE EXCEPTION 'This visit is signed: its record is read-only. Add an addendum instead.' USING ERRCODE = 'RV001';\n        END IF;\n        IF TG_OP IN ('INSERT', 'UPDATE') AND EXISTS (SELECT 1 FROM treatments_visit v WHERE v.id = NEW.visit_id AND v.status = 'signed') THEN\n            RAISE EXCEPTION 'This visit is signed: its record is read-only. Add an addendum instead.' USING ERRCODE = 'RV001';\n        END IF;\n        IF TG_OP = 'DELETE' THEN\n            RETURN OLD;\n        END IF;\n        RETURN NEW;\n    ", hash='aa6d9054e68e95626e941cb3eadb53fb3c8e4cb6', operation='INSERT OR UPDATE OR DELETE', pgid='pgtrigger_screening_locked_when_signed_b1d1a', table='treatments_screening', when='BEFORE')),
+            model_name="screening",
+            trigger=pgtrigger.compiler.Trigger(
+                name="screening_locked_when_signed",
+                sql=treatments.triggers.UnignorableTriggerSql(
+                    func="\n        IF TG_OP IN ('UPDATE', 'DELETE') AND EXISTS (SELECT 1 FROM treatments_visit v WHERE v.id = OLD.visit_id AND v.status = 'signed') THEN\n            RAISE EXCEPTION 'This visit is signed: its record is read-only. Add an addendum instead.' USING ERRCODE = 'RV001';\n        END IF;\n        IF TG_OP IN ('INSERT', 'UPDATE') AND EXISTS (SELECT 1 FROM treatments_visit v WHERE v.id = NEW.visit_id AND v.status = 'signed') THEN\n            RAISE EXCEPTION 'This visit is signed: its record is read-only. Add an addendum instead.' USING ERRCODE = 'RV001';\n        END IF;\n        IF TG_OP = 'DELETE' THEN\n            RETURN OLD;\n        END IF;\n        RETURN NEW;\n    ",
+                    hash="aa6d9054e68e95626e941cb3eadb53fb3c8e4cb6",
+                    operation="INSERT OR UPDATE OR DELETE",
+                    pgid="pgtrigger_screening_locked_when_signed_b1d1a",
+                    table="treatments_screening",
+                    when="BEFORE",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='screeningfinding',
-            trigger=pgtrigger.compiler.Trigger(name='screening_finding_locked_when_signed', sql=treatments.triggers.UnignorableTriggerSql(func="\n        IF TG_OP IN ('UPDATE', 'DELETE') AND EXISTS (SELECT 1 FROM treatments_visit v WHERE v.id = (SELECT s.visit_id FROM treatments_screening s WHERE s.id = OLD.screening_id) AND v.status = 'signed') THEN\n            RAISE EXCEPTION 'This visit is signed: its record is read-only. Add an addendum instead.' USING ERRCODE = 'RV001';\n        END IF;\n        IF TG_OP IN ('INSERT', 'UPDATE') AND EXISTS (SELECT 1 FROM treatments_visit v WHERE v.id = (SELECT s.visit_id FROM treatments_screening s WHERE s.id = NEW.screening_id) AND v.status = 'signed') THEN\n            RAISE EXCEPTION 'This visit is signed: its record is read-only. Add an addendum instead.' USING ERRCODE = 'RV001';\n        END IF;\n        IF TG_OP = 'DELETE' THEN\n            RETURN OLD;\n        END IF;\n        RETURN NEW;\n    ", hash='8b876eae9cd56a61d735139992506c3e07b4543a', operation='INSERT OR UPDATE OR DELETE', pgid='pgtrigger_screening_finding_locked_when_signed_b8668', table='treatments_screeningfinding', when='BEFORE')),
+            model_name="screeningfinding",
+            trigger=pgtrigger.compiler.Trigger(
+                name="screening_finding_locked_when_signed",
+                sql=treatments.triggers.UnignorableTriggerSql(
+                    func="\n        IF TG_OP IN ('UPDATE', 'DELETE') AND EXISTS (SELECT 1 FROM treatments_visit v WHERE v.id = (SELECT s.visit_id FROM treatments_screening s WHERE s.id = OLD.screening_id) AND v.status = 'signed') THEN\n            RAISE EXCEPTION 'This visit is signed: its record is read-only. Add an addendum instead.' USING ERRCODE = 'RV001';\n        END IF;\n        IF TG_OP IN ('INSERT', 'UPDATE') AND EXISTS (SELECT 1 FROM treatments_visit v WHERE v.id = (SELECT s.visit_id FROM treatments_screening s WHERE s.id = NEW.screening_id) AND v.status = 'signed') THEN\n            RAISE EXCEPTION 'This visit is signed: its record is read-only. Add an addendum instead.' USING ERRCODE = 'RV001';\n        END IF;\n        IF TG_OP = 'DELETE' THEN\n            RETURN OLD;\n        END IF;\n        RETURN NEW;\n    ",
+                    hash="8b876eae9cd56a61d735139992506c3e07b4543a",
+                    operation="INSERT OR UPDATE OR DELETE",
+                    pgid="pgtrigger_screening_finding_locked_when_signed_b8668",
+                    table="treatments_screeningfinding",
+                    when="BEFORE",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='screeningfinding',
-            trigger=pgtrigger.compiler.Trigger(name='screening_finding_side_fits_region', sql=treatments.triggers.UnignorableTriggerSql(func="\n        IF NEW.region_id IS NOT NULL AND NOT EXISTS (\n            SELECT 1 FROM treatments_bodyregion r\n            WHERE r.code = NEW.region_id\n              AND ((r.sided AND NEW.side IN ('left', 'right', 'both'))\n                   OR (NOT r.sided AND NEW.side = 'midline')))\n        THEN\n            RAISE EXCEPTION 'The side does not fit the region.' USING ERRCODE = 'RV006';\n        END IF;\n        RETURN NEW;\n    ", hash='857da6cb60b3d7d440c03ac6c5b2f473148c888b', operation='INSERT OR UPDATE', pgid='pgtrigger_screening_finding_side_fits_region_ee557', table='treatments_screeningfinding', when='BEFORE')),
+            model_name="screeningfinding",
+            trigger=pgtrigger.compiler.Trigger(
+                name="screening_finding_side_fits_region",
+                sql=treatments.triggers.UnignorableTriggerSql(
+                    func="\n        IF NEW.region_id IS NOT NULL AND NOT EXISTS (\n            SELECT 1 FROM treatments_bodyregion r\n            WHERE r.code = NEW.region_id\n              AND ((r.sided AND NEW.side IN ('left', 'right', 'both'))\n                   OR (NOT r.sided AND NEW.side = 'midline')))\n        THEN\n            RAISE EXCEPTION 'The side does not fit the region.' USING ERRCODE = 'RV006';\n        END IF;\n        RETURN NEW;\n    ",
+                    hash="857da6cb60b3d7d440c03ac6c5b2f473148c888b",
+                    operation="INSERT OR UPDATE",
+                    pgid="pgtrigger_screening_finding_side_fits_region_ee557",
+                    table="treatments_screeningfinding",
+                    when="BEFORE",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='treatmentsession',
-            trigger=pgtrigger.compiler.Trigger(name='treatment_session_locked_when_signed', sql=treatments.triggers.UnignorableTriggerSql(func="\n        IF TG_OP IN ('UPDATE', 'DELETE') AND EXISTS (SELECT 1 FROM treatments_visit v WHERE v.id = OLD.visit_id AND v.status = 'signed') THEN\n            RAISE EXCEPTION 'This visit is signed: its record is read-only. Add an addendum instead.' USING ERRCODE = 'RV001';\n        END IF;\n        IF TG_OP IN ('INSERT', 'UPDATE') AND EXISTS (SELECT 1 FROM treatments_visit v WHERE v.id = NEW.visit_id AND v.status = 'signed') THEN\n            RAISE EXCEPTION 'This visit is signed: its record is read-only. Add an addendum instead.' USING ERRCODE = 'RV001';\n        END IF;\n        IF TG_OP = 'DELETE' THEN\n            RETURN OLD;\n        END IF;\n        RETURN NEW;\n    ", hash='f9be902af0114dcc9bf0bb192abd7b42785c528c', operation='INSERT OR UPDATE OR DELETE', pgid='pgtrigger_treatment_session_locked_when_signed_16f29', table='treatments_treatmentsession', when='BEFORE')),
+            model_name="treatmentsession",
+            trigger=pgtrigger.compiler.Trigger(
+                name="treatment_session_locked_when_signed",
+                sql=treatments.triggers.UnignorableTriggerSql(
+                    func="\n        IF TG_OP IN ('UPDATE', 'DELETE') AND EXISTS (SELECT 1 FROM treatments_visit v WHERE v.id = OLD.visit_id AND v.status = 'signed') THEN\n            RAISE EXCEPTION 'This visit is signed: its record is read-only. Add an addendum instead.' USING ERRCODE = 'RV001';\n        END IF;\n        IF TG_OP IN ('INSERT', 'UPDATE') AND EXISTS (SELECT 1 FROM treatments_visit v WHERE v.id = NEW.visit_id AND v.status = 'signed') THEN\n            RAISE EXCEPTION 'This visit is signed: its record is read-only. Add an addendum instead.' USING ERRCODE = 'RV001';\n        END IF;\n        IF TG_OP = 'DELETE' THEN\n            RETURN OLD;\n        END IF;\n        RETURN NEW;\n    ",
+                    hash="f9be902af0114dcc9bf0bb192abd7b42785c528c",
+                    operation="INSERT OR UPDATE OR DELETE",
+                    pgid="pgtrigger_treatment_session_locked_when_signed_16f29",
+                    table="treatments_treatmentsession",
+                    when="BEFORE",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='visit',
-            trigger=pgtrigger.compiler.Trigger(name='signed_visit_is_read_only', sql=treatments.triggers.UnignorableTriggerSql(condition='WHEN (OLD."status" = \'signed\')', func="RAISE EXCEPTION 'pgtrigger: Cannot update or delete rows from % table', TG_TABLE_NAME;", hash='167e5d05bf7149b0736a899948fad043683d285a', operation='UPDATE OR DELETE', pgid='pgtrigger_signed_visit_is_read_only_57837', table='treatments_visit', when='BEFORE')),
+            model_name="visit",
+            trigger=pgtrigger.compiler.Trigger(
+                name="signed_visit_is_read_only",
+                sql=treatments.triggers.UnignorableTriggerSql(
+                    condition="WHEN (OLD.\"status\" = 'signed')",
+                    func="RAISE EXCEPTION 'pgtrigger: Cannot update or delete rows from % table', TG_TABLE_NAME;",
+                    hash="167e5d05bf7149b0736a899948fad043683d285a",
+                    operation="UPDATE OR DELETE",
+                    pgid="pgtrigger_signed_visit_is_read_only_57837",
+                    table="treatments_visit",
+                    when="BEFORE",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='visit',
-            trigger=pgtrigger.compiler.Trigger(name='visit_signed_by_its_practitioner', sql=treatments.triggers.UnignorableTriggerSql(func="\n        IF NEW.status = 'signed' AND (TG_OP = 'INSERT' OR OLD.status IS DISTINCT FROM 'signed')\n            AND NEW.signed_by_id IS DISTINCT FROM (\n                SELECT p.user_id FROM patients_practitioner p WHERE p.id = NEW.practitioner_id)\n        THEN\n            RAISE EXCEPTION 'Only the visit''s practitioner can sign it.' USING ERRCODE = 'RV007';\n        END IF;\n        IF TG_OP = 'UPDATE' AND NEW.practitioner_id IS DISTINCT FROM OLD.practitioner_id\n            AND NOT EXISTS (\n                SELECT 1 FROM patients_practitioner p\n                WHERE p.id = NEW.practitioner_id AND p.active)\n        THEN\n            RAISE EXCEPTION 'A visit is assigned only to an active practitioner.'\n                USING ERRCODE = 'RV009';\n        END IF;\n        RETURN NEW;\n    ", hash='7536e89b73af8eabf9320f21ce5b4b8616877802', operation='INSERT OR UPDATE', pgid='pgtrigger_visit_signed_by_its_practitioner_1081e', table='treatments_visit', when='BEFORE')),
+            model_name="visit",
+            trigger=pgtrigger.compiler.Trigger(
+                name="visit_signed_by_its_practitioner",
+                sql=treatments.triggers.UnignorableTriggerSql(
+                    func="\n        IF NEW.status = 'signed' AND (TG_OP = 'INSERT' OR OLD.status IS DISTINCT FROM 'signed')\n            AND NEW.signed_by_id IS DISTINCT FROM (\n                SELECT p.user_id FROM patients_practitioner p WHERE p.id = NEW.practitioner_id)\n        THEN\n            RAISE EXCEPTION 'Only the visit''s practitioner can sign it.' USING ERRCODE = 'RV007';\n        END IF;\n        IF TG_OP = 'UPDATE' AND NEW.practitioner_id IS DISTINCT FROM OLD.practitioner_id\n            AND NOT EXISTS (\n                SELECT 1 FROM patients_practitioner p\n                WHERE p.id = NEW.practitioner_id AND p.active)\n        THEN\n            RAISE EXCEPTION 'A visit is assigned only to an active practitioner.'\n                USING ERRCODE = 'RV009';\n        END IF;\n        RETURN NEW;\n    ",
+                    hash="7536e89b73af8eabf9320f21ce5b4b8616877802",
+                    operation="INSERT OR UPDATE",
+                    pgid="pgtrigger_visit_signed_by_its_practitioner_1081e",
+                    table="treatments_visit",
+                    when="BEFORE",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='visit',
-            trigger=pgtrigger.compiler.Trigger(name='visit_not_for_a_phone_call', sql=treatments.triggers.UnignorableTriggerSql(func="\n        IF NEW.appointment_id IS NOT NULL AND EXISTS (\n            SELECT 1 FROM patients_appointment a\n            JOIN patients_appointmenttype t ON t.id = a.type_id\n            WHERE a.id = NEW.appointment_id AND t.mode = 'phone')\n        THEN\n            RAISE EXCEPTION 'A phone consultation call is not a clinic visit.'\n                USING ERRCODE = 'RV010';\n        END IF;\n        RETURN NEW;\n    ", hash='e1856cb78f1e3da6261834bb932a9057b4d21be5', operation='INSERT OR UPDATE', pgid='pgtrigger_visit_not_for_a_phone_call_0aca1', table='treatments_visit', when='BEFORE')),
+            model_name="visit",
+            trigger=pgtrigger.compiler.Trigger(
+                name="visit_not_for_a_phone_call",
+                sql=treatments.triggers.UnignorableTriggerSql(
+                    func="\n        IF NEW.appointment_id IS NOT NULL AND EXISTS (\n            SELECT 1 FROM patients_appointment a\n            JOIN patients_appointmenttype t ON t.id = a.type_id\n            WHERE a.id = NEW.appointment_id AND t.mode = 'phone')\n        THEN\n            RAISE EXCEPTION 'A phone consultation call is not a clinic visit.'\n                USING ERRCODE = 'RV010';\n        END IF;\n        RETURN NEW;\n    ",
+                    hash="e1856cb78f1e3da6261834bb932a9057b4d21be5",
+                    operation="INSERT OR UPDATE",
+                    pgid="pgtrigger_visit_not_for_a_phone_call_0aca1",
+                    table="treatments_visit",
+                    when="BEFORE",
+                ),
+            ),
         ),
     ]
