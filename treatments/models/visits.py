@@ -98,7 +98,7 @@ class Visit(models.Model):
             )
         ]
         triggers = [
-            pgtrigger.Protect(
+            triggers.UnignorableProtect(
                 name="signed_visit_is_read_only",
                 operation=pgtrigger.Update | pgtrigger.Delete,
                 condition=pgtrigger.Q(old__status="signed"),
@@ -371,7 +371,7 @@ class Addendum(models.Model):
             models.CheckConstraint(condition=~Q(text=""), name="addendum_has_text"),
         ]
         triggers = [
-            pgtrigger.Protect(
+            triggers.UnignorableProtect(
                 name="addenda_are_append_only", operation=pgtrigger.Update | pgtrigger.Delete
             )
         ]
