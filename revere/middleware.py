@@ -75,11 +75,13 @@ def is_outage(exc):
 def outage_response(request, exc):
     """The 503 answer to a database that cannot be reached: a static page rendered without the
     request (so no context processor, session or user touches the database again)."""
-    # No personal data: the exception's class, the method and the path (URLs carry only UUIDs;
-    # the query string, which may hold a search for a name, is left out).
+    # One line without personal data: the driver's error class (ConnectionRefused is plain
+    # OperationalError, a cancelled query QueryCanceled, ...), the method and the path. No error
+    # message (a server's DETAIL may quote row values) and no query string (a search for a name).
+    cause = exc.__cause__ if isinstance(exc.__cause__, OUTAGE_ERRORS) else exc
     logger.error(
         "Database unavailable (%s) during %s %s: answered 503",
-        type(exc).__name__,
+        type(cause).__name__,
         request.method,
         request.path,
     )
@@ -87,6 +89,8 @@ def outage_response(request, exc):
     response = HttpResponse(html, status=503)
     response["Retry-After"] = str(settings.OUTAGE_RETRY_AFTER)
     response["Cache-Control"] = "no-store"
+    # Django's request logger would add its own "Service Unavailable" line with the traceback.
+    response._has_been_logged = True
     return response
 
 
@@ -94,9 +98,10 @@ class DatabaseOutageMiddleware:
     """Answers 503 instead of 500 when the database is down or the connection broke.
 
     Exceptions from a view or its template reach ``process_exception``. Django turns an exception
-    raised inside an inner middleware (the session middleware saving a session, for instance) into
-    a 500 response before it gets here; ``revere.views.server_error`` (``handler500``) gives those
-    the same 503."""
+    raised inside an inner middleware (the session and auth middleware when pghistory's middleware
+    reads ``request.user``, the session middleware saving a session) into an error response
+    before any outer middleware sees it: ``revere.views.server_error`` (``handler500``) gives
+    those the same 503."""
 
     def __init__(self, get_response):
         self.get_response = get_response
