@@ -185,7 +185,12 @@ ISSUE_9_VARIABLES = ("SESSION_COOKIE_SECURE", "SECURE_HSTS_PRELOAD", "OUTAGE_RET
 
 
 def run_python(code, **env):
-    environ = {k: v for k, v in os.environ.items() if k not in CLEARED + ISSUE_9_VARIABLES}
+    # Nothing of the suite's own environment (tests/testenv.py, the browser tests' async flag).
+    environ = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in CLEARED + ISSUE_9_VARIABLES and not k.startswith("DJANGO_")
+    }
     environ.update(env, DJANGO_SETTINGS_MODULE="revere.settings")
     return subprocess.run(
         [sys.executable, "-c", code],
