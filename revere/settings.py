@@ -6,6 +6,7 @@ See README.md "Configuration" for the variables. Nothing here reads ../shared.
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 from django.contrib.messages import constants as message_constants
 from django.core.exceptions import ImproperlyConfigured
 
@@ -49,6 +50,7 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "crispy_forms",
     "crispy_bootstrap5",
+    "csp",  # issue 9: django-csp (its checks refuse the old CSP_* settings)
     "pgtrigger",
     "pghistory",
     "patients",
@@ -57,6 +59,11 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Issue 9 (headers and outage): CSP, no-store and the other headers on every response (503
+    # included), then the outage page, above everything that may touch the database.
+    "csp.middleware.CSPMiddleware",
+    "revere.middleware.SecurityHeadersMiddleware",
+    "revere.middleware.DatabaseOutageMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -147,19 +154,53 @@ MESSAGE_TAGS = {message_constants.ERROR: "danger"}
 
 # Security: secure cookies and HSTS whenever DEBUG is off. Behind a TLS-terminating proxy set
 # SECURE_PROXY_SSL_HEADER_ENABLED=true so Django trusts X-Forwarded-Proto.
-SESSION_COOKIE_SECURE = not DEBUG
-CSRF_COOKIE_SECURE = not DEBUG
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SESSION_COOKIE_HTTPONLY = True
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
 SECURE_HSTS_SECONDS = 0 if DEBUG else env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
-SECURE_HSTS_PRELOAD = False
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 if env.bool("SECURE_PROXY_SSL_HEADER_ENABLED", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_AGE = 60 * 60 * 10  # a clinic working day
+
+# --- Issue 9: headers, cookies and the outage page (see revere/middleware.py) ------------------
+# Secure cookies get the __Host- prefix: the browser then only accepts them over HTTPS (localhost
+# counts), for Path=/ and without a Domain, so no sibling subdomain can set or read them.
+if SESSION_COOKIE_SECURE:
+    SESSION_COOKIE_NAME = "__Host-sessionid"
+    CSRF_COOKIE_NAME = "__Host-csrftoken"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# "preload" in the HSTS header only permits submitting the domain to the browsers' preload list
+# (a deliberate step at hstspreload.org, apex domains only); SECURE_HSTS_PRELOAD=false drops it.
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
+# Content-Security-Policy (django-csp 4): scripts, styles, fonts and images only from this site,
+# no inline code, no framing. Enforced with DEBUG off; report-only with DEBUG on, so a violation
+# shows in the browser console while Django's debug pages keep their inline styles.
+_CSP = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "base-uri": [NONE],
+        "object-src": [NONE],
+    }
+}
+if DEBUG:
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = _CSP
+else:
+    CONTENT_SECURITY_POLICY = _CSP
+# Seconds a browser (or a client) is told to wait before retrying after a database outage.
+OUTAGE_RETRY_AFTER = env.int("OUTAGE_RETRY_AFTER", default=30)
+# --- end of issue 9 -------------------------------------------------------------------------------
 
 PATIENTS_PER_PAGE = 25
 

@@ -24,3 +24,6 @@ urlpatterns = [
 
 admin.site.site_header = "Revere clinic administration"
 admin.site.site_title = "Revere admin"
+
+# Issue 9: a database outage raised outside a view (e.g. in the session middleware) is a 503 too.
+handler500 = "revere.views.server_error"

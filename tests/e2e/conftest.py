@@ -45,10 +45,9 @@ def chromium():
 
 
 @pytest.fixture
-def page(chromium, live_server, settings, transactional_db):
-    # The live server speaks plain HTTP; secure-only cookies would never come back.
-    settings.SESSION_COOKIE_SECURE = False
-    settings.CSRF_COOKIE_SECURE = False
+def page(chromium, live_server, transactional_db):
+    # The live server speaks plain HTTP on localhost, which Chromium counts as a secure context:
+    # it keeps the production cookies (Secure, named __Host-sessionid and __Host-csrftoken).
     reload_reference_data()  # flushed after the previous browser test
     context = chromium.new_context(base_url=live_server.url)
     context.set_default_timeout(15_000)
