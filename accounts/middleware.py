@@ -14,6 +14,9 @@ from revere import roles
 
 LOGIN_AT = "revere_login_at"
 LAST_ACTIVITY = "revere_last_activity"
+# The activity time is written at most once a minute (a session write is a database write, and
+# pages pin their query counts); the keepalive always writes. idle-warning.js allows for this.
+ACTIVITY_RESOLUTION_SECONDS = 60
 
 
 def idle_minutes_for(user) -> int:
@@ -21,6 +24,19 @@ def idle_minutes_for(user) -> int:
         return settings.PATIENT_IDLE_MINUTES
     # Staff, and accounts without a role yet: the stricter limit.
     return settings.STAFF_IDLE_MINUTES
+
+
+def stamp_session(session, now: int | None = None) -> None:
+    """Start the clocks of a new sign-in (called on user_logged_in, see apps.py)."""
+    now = int(time.time()) if now is None else now
+    session[LOGIN_AT] = now
+    session[LAST_ACTIVITY] = now
+
+
+def idle_seconds_left(request) -> int:
+    """Seconds before the idle sign-out, as the server counts them."""
+    last = request.session.get(LAST_ACTIVITY, int(time.time()))
+    return max(0, idle_minutes_for(request.user) * 60 - (int(time.time()) - last))
 
 
 def is_keepalive(request) -> bool:
@@ -39,7 +55,8 @@ class SessionLimitsMiddleware:
         now = int(time.time())
         if user.is_authenticated:
             session = request.session
-            login_at = session.get(LOGIN_AT, now)
+            if LOGIN_AT not in session:  # a session from before these limits existed
+                stamp_session(session, now)
             last = session.get(LAST_ACTIVITY, now)
             idle = idle_minutes_for(user)
             if now - last > idle * 60:
@@ -48,23 +65,19 @@ class SessionLimitsMiddleware:
                     f"You were signed out after {idle} minutes without activity; "
                     "your drafts were saved.",
                 )
-            if now - login_at > settings.SESSION_ABSOLUTE_HOURS * 3600:
+            if now - session[LOGIN_AT] > settings.SESSION_ABSOLUTE_HOURS * 3600:
                 return self._sign_out(
                     request,
                     f"You were signed out {settings.SESSION_ABSOLUTE_HOURS} hours after signing "
                     "in; your drafts were saved. Sign in again to go on.",
                 )
-            if is_keepalive(request):
+            keepalive = is_keepalive(request)
+            if keepalive:
                 request.revere_keepalive = True
-        response = self.get_response(request)
-        # After the view: a sign-in (or sign-out) may have happened, with a new session.
-        if request.user.is_authenticated:
-            session = request.session
-            session.setdefault(LOGIN_AT, now)
-            # Every request: the page's idle warning counts from its own load, so the server's
-            # clock must not lag behind it.
-            session[LAST_ACTIVITY] = now
-        return response
+            # Before the view, so the page's idle warning starts from what the server counts.
+            if keepalive or now - last >= ACTIVITY_RESOLUTION_SECONDS:
+                session[LAST_ACTIVITY] = now
+        return self.get_response(request)
 
     def _sign_out(self, request, message):
         logout(request)

@@ -34,7 +34,7 @@ def desk(db):
 
 def test_settings_default_to_five_failures_and_fifteen_minutes(settings):
     assert settings.AXES_FAILURE_LIMIT == 5
-    assert settings.AXES_COOLOFF_TIME == timedelta(minutes=15)
+    assert settings.AXES_COOLOFF_TIME.total_seconds() == 15 * 60
     assert settings.AUTHENTICATION_BACKENDS[0] == "axes.backends.AxesStandaloneBackend"
     assert settings.AXES_ENABLED
 

@@ -88,6 +88,26 @@ def test_keepalive_extends_the_session_and_answers_204(physio_client, day_url):
     assert response.wsgi_request.revere_keepalive is True  # not a page view
 
 
+def test_activity_is_written_at_most_once_a_minute(physio_client, day_url):
+    """A session write is a database write: not on every request."""
+    physio_client.get(day_url)
+    age_session(physio_client, idle_minutes=0.5)
+    stored = physio_client.session[LAST_ACTIVITY]
+    physio_client.get(day_url)
+    assert physio_client.session[LAST_ACTIVITY] == stored
+    # But the keepalive always counts.
+    physio_client.post(KEEPALIVE)
+    assert physio_client.session[LAST_ACTIVITY] > stored
+
+
+def test_the_page_tells_the_script_the_seconds_the_server_counts(physio_client, day_url):
+    physio_client.get(day_url)
+    age_session(physio_client, idle_minutes=0.5)
+    html = physio_client.get(day_url).content.decode()
+    left = int(html.split('data-idle-seconds-left="', 1)[1].split('"', 1)[0])
+    assert 865 <= left <= 871  # 15 minutes less the 30 seconds not yet written
+
+
 def test_keepalive_too_late_does_not_revive_the_session(physio_client):
     physio_client.get("/")
     age_session(physio_client, idle_minutes=16)
@@ -142,8 +162,7 @@ def test_patients_have_the_absolute_limit(patient_client):
 
 def test_a_sign_in_starts_the_clock(client, physio):
     assert password_login(client, "physio", PASSWORD)
-    client.get("/")
-    session = client.session
+    session = client.session  # stamped by the sign-in itself, before any other request
     assert abs(session[LOGIN_AT] - int(time.time())) <= 2
     assert abs(session[LAST_ACTIVITY] - int(time.time())) <= 2
 
@@ -157,7 +176,7 @@ def test_the_session_cookie_ends_with_the_browser(client, physio):
 
 def test_staff_pages_carry_the_idle_warning(physio_client, day_url):
     html = physio_client.get(day_url).content.decode()
-    assert 'data-idle-minutes="15"' in html
+    assert 'data-idle-minutes="15" data-idle-seconds-left="900"' in html
     assert "js/idle-warning.js" in html
     assert 'id="idle-warning"' in html and f'action="{KEEPALIVE}"' in html
     assert "Stay signed in" in html
