@@ -146,3 +146,14 @@ def test_staff_without_admin_rights_cannot_unlock(client, desk, physio_client):
     response = physio_client.get("/admin/axes/accessattempt/")
     assert response.status_code == 302  # the admin's own login page, not the list
     assert AccessAttempt.objects.filter(username="desk").exists()
+
+
+@pytest.mark.parametrize("path", [LOGIN, ADMIN_LOGIN])
+@pytest.mark.parametrize(
+    "username,password",
+    [("desk\x00", "wrong"), ("desk", "wrong\x00"), ("x" * 5000, "wrong"), ("", "")],
+)
+def test_odd_sign_in_input_is_a_form_error_never_a_500(client, desk, path, username, password):
+    response = sign_in(client, username, password, path=path)
+    assert response.status_code == 200
+    assert not signed_in(client)
