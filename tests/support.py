@@ -19,3 +19,10 @@ def reload_reference_data():
         ("treatments.migrations.0004_load_exercise_library_and_post_care", "load"),
     ):
         getattr(importlib.import_module(module), function)(apps, None)
+
+
+def password_login(client, username, password) -> bool:
+    """Sign in through the login page, as a person does (django-axes refuses Client.login(),
+    which authenticates without a request). True when the client is signed in afterwards."""
+    client.post("/accounts/login/", {"username": username, "password": password})
+    return "_auth_user_id" in client.session

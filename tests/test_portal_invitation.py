@@ -16,6 +16,7 @@ from django.utils.http import urlsafe_base64_encode
 
 from revere import roles
 from tests.factories import PatientFactory, UserFactory
+from tests.support import password_login
 from treatments.services import portal as portal_services
 from treatments.services.portal import invite_tokens
 
@@ -284,7 +285,7 @@ def test_link_sets_the_password_logs_in_and_opens_my_plan(client, invited):
     assert "Your password is set. Welcome!" in home.content.decode()
     # And the email address with the new password logs in.
     other = Client()
-    assert other.login(username="rosa.diaz@example.com", password=NEW_PASSWORD)
+    assert password_login(other, "rosa.diaz@example.com", NEW_PASSWORD)
 
 
 def test_link_works_once(client, invited):
@@ -502,4 +503,4 @@ def test_invitation_after_an_email_correction_logs_in_with_the_new_address(
     front_desk_client.post(invite_url(patient))
     assert mailoutbox[-1].to == ["rosa.d@example.org"]
     assert set_password(client, link_in(mailoutbox[-1])).status_code == 302
-    assert Client().login(username="rosa.d@example.org", password=NEW_PASSWORD)
+    assert password_login(Client(), "rosa.d@example.org", NEW_PASSWORD)

@@ -5,6 +5,7 @@ from django.core import mail
 from django.urls import reverse
 
 from tests.factories import PASSWORD, UserFactory
+from tests.support import password_login
 
 pytestmark = pytest.mark.django_db
 
@@ -107,7 +108,7 @@ def test_anonymous_visitors_are_sent_to_login(client, url):
 
 def test_user_without_a_role_is_told_so(client):
     UserFactory(username="nobody")
-    client.login(username="nobody", password=PASSWORD)
+    assert password_login(client, "nobody", PASSWORD)
     response = client.get("/", follow=True)
     assert response.status_code == 403
     assert "not set up yet" in response.content.decode()
@@ -138,7 +139,7 @@ def test_password_reset_mails_a_link_that_sets_a_new_password(client, front_desk
         follow=True,
     )
     assert "Your password is changed" in done.content.decode()
-    assert client.login(username="desk", password=new_password)
+    assert password_login(client, "desk", new_password)
 
     # The link works once.
     client.logout()

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from patients.models import Appointment, WorkingHours
 from revere import demo
+from tests.support import password_login
 
 pytestmark = pytest.mark.django_db
 
@@ -26,7 +27,7 @@ def test_seed_demo_gives_working_hours_and_appointments_idempotently():
 def test_the_front_desk_sees_the_demo_day_on_its_schedule():
     call_command("seed_demo")
     client = Client()
-    client.login(username="frontdesk", password=demo.DEMO_PASSWORD)
+    assert password_login(client, "frontdesk", demo.DEMO_PASSWORD)
     response = client.get("/", follow=True)
     assert response.redirect_chain[-1][0] == "/patients/schedule/"
     assert response.context["grid"].appointment_count == 6

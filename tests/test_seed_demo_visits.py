@@ -6,6 +6,7 @@ from django.core.management import call_command
 from django.test import Client
 
 from revere import demo
+from tests.support import password_login
 from treatments.models import CheckIn, HomeProgram, Visit
 
 pytestmark = pytest.mark.django_db
@@ -20,7 +21,7 @@ def test_demo_visits_are_idempotent_and_the_demo_patient_sees_a_plan():
     assert counts[0] == 2 and all(v.is_signed for v in Visit.objects.all())
 
     client = Client()
-    assert client.login(username="patient.tremblay", password=demo.DEMO_PASSWORD)
+    assert password_login(client, "patient.tremblay", demo.DEMO_PASSWORD)
     html = client.get("/portal/").content.decode()
     assert "Tyler twist" in html and "Save today" in html
 

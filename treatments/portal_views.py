@@ -15,6 +15,8 @@ from django.utils.encoding import force_str
 from django.utils.http import urlsafe_base64_decode
 from django.views.decorators.http import require_POST
 
+from accounts import services as account_services
+from accounts.ip import client_ip
 from patients.models import Patient
 from patients.selectors import upcoming_for_portal
 from revere.access import patient_required
@@ -129,6 +131,16 @@ def request_invite(request):
     if not form.is_valid():
         return render(request, "portal/activate_invalid.html", {"form": form})
     email = form.cleaned_data["email"].lower()
+    # Limited per address and per IP before the address is even looked up (issue 9).
+    if account_services.link_requests_exhausted(
+        scope="portal_invite", email=email, ip=client_ip(request)
+    ):
+        return render(
+            request,
+            "portal/activate_invalid.html",
+            {"form": form, "rate_limited": account_services.rate_limited_message()},
+            status=429,
+        )
     patient = (
         Patient.objects.active()
         .filter(email__iexact=email, user__isnull=False)
