@@ -4,6 +4,7 @@ after signing in; the cookie dies with the browser; the idle warning and its kee
 import time
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 
 from accounts.middleware import LAST_ACTIVITY, LOGIN_AT
@@ -169,7 +170,7 @@ def test_a_sign_in_starts_the_clock(client, physio):
 
 def test_the_session_cookie_ends_with_the_browser(client, physio):
     client.post("/accounts/login/", {"username": "physio", "password": PASSWORD})
-    cookie = client.cookies["sessionid"]
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
     assert cookie.value
     assert cookie["max-age"] == "" and cookie["expires"] == ""
 
