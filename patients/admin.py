@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from audit.admin import AccessLoggedAdmin
 from patients.models import (
     Appointment,
     AppointmentType,
@@ -37,7 +38,7 @@ class PractitionerAdmin(admin.ModelAdmin):
 
 
 @admin.register(Patient)
-class PatientAdmin(admin.ModelAdmin):
+class PatientAdmin(AccessLoggedAdmin, admin.ModelAdmin):
     """Read-mostly: patients are registered and edited in the app, where the rules live.
     The admin lets the manager link a portal login and see archived records."""
 
@@ -74,7 +75,7 @@ class TimeOffAdmin(admin.ModelAdmin):
 
 
 @admin.register(Appointment)
-class AppointmentAdmin(admin.ModelAdmin):
+class AppointmentAdmin(AccessLoggedAdmin, admin.ModelAdmin):
     """Read-only: appointments are booked and changed in the app, where the booking rules and
     the status transitions live."""
 

@@ -56,6 +56,8 @@ INSTALLED_APPS = [
     "pghistory",
     "patients",
     "treatments",
+    # Issue 9: the audit trail (access log, history of users and groups, the manager's pages).
+    "audit",
 ]
 
 MIDDLEWARE = [

@@ -21,6 +21,8 @@ urlpatterns = [
     path("programs/", include("treatments.program_urls")),
     path("portal/appointments/", include("patients.portal_urls")),
     path("portal/", include("treatments.portal_urls")),
+    # Issue 9: the manager's audit-trail pages.
+    path("audit/", include("audit.urls")),
     path("admin/", admin.site.urls),
 ]
 

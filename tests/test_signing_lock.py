@@ -393,6 +393,7 @@ def test_history_keeps_a_removed_application(physio):
 
     events = Application.pgh_event_model.objects.filter(pgh_obj_id=pk)
     assert not Application.objects.filter(pk=pk).exists()
-    assert list(events.values_list("pgh_label", "region_id", "duration_seconds")) == [
-        ("insert", "calf", 45)
-    ]
+    # The removal is an event too (issue 9), with the row's last values.
+    assert list(
+        events.order_by("pgh_id").values_list("pgh_label", "region_id", "duration_seconds")
+    ) == [("insert", "calf", 45), ("delete", "calf", 45)]

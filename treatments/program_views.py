@@ -7,6 +7,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from audit.services import access_log
 from patients.models import Patient
 from revere import inputs, roles
 from revere.access import role_required, staff_required
@@ -69,6 +70,7 @@ def _program_page(request, visit, *, formset=None, exercise_form=None, error=Non
 def handout_step(request, visit_uuid):
     visit = visit_for(request, visit_uuid)
     if request.method != "POST":
+        access_log(request=request, obj=visit, patient=visit.patient)
         return _program_page(request, visit)
     if not can_edit(request, visit):
         return refuse_write(request, visit)
@@ -178,12 +180,14 @@ _handout_reader = role_required(roles.can_see_clinical, roles.is_patient_user)
 @_handout_reader
 def handout(request, program_uuid):
     program = _program_for(request, program_uuid)
+    access_log(request=request, obj=program, patient=program.patient)
     return render(request, "treatments/handout.html", handout_context(program))
 
 
 @_handout_reader
 def handout_pdf_download(request, program_uuid):
     program = _program_for(request, program_uuid)
+    access_log(request=request, obj=program, patient=program.patient)
     response = HttpResponse(handout_pdf(program), content_type="application/pdf")
     # No name in the file name: it may be saved on a shared computer.
     response["Content-Disposition"] = 'attachment; filename="home-exercise-program.pdf"'

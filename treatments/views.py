@@ -10,6 +10,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from audit.services import access_log
 from patients.models import Patient
 from revere import roles
 from revere.access import clinical_reader_required, manager_required, physio_required
@@ -77,6 +78,8 @@ def assessment_step(request, visit_uuid):
     editable = can_edit(request, visit)
     if request.method == "POST" and not editable:
         return refuse_write(request, visit)
+    if request.method != "POST":
+        access_log(request=request, obj=visit, patient=visit.patient)
     scored = {s.measure_id: s.value for s in visit.scores.all()}
     sites_initial = [
         {"region": s.region_id, "side": s.side, "note": s.note} for s in assessment.sites.all()
@@ -117,6 +120,8 @@ def screening_step(request, visit_uuid):
     editable = can_edit(request, visit)
     if request.method == "POST" and not editable:
         return refuse_write(request, visit)
+    if request.method != "POST":
+        access_log(request=request, obj=visit, patient=visit.patient)
     screening = screening_with_findings(visit)
     data = request.POST if request.method == "POST" else None
     form = ScreeningForm(data, screening=screening, patient=visit.patient, read_only=not editable)
@@ -241,6 +246,7 @@ def treatment_step(request, visit_uuid):
         if is_autosave(request):
             return HttpResponse(status=422)
         return _treatment_page(request, visit, session_form=form)
+    access_log(request=request, obj=visit, patient=visit.patient)
     return _treatment_page(request, visit)
 
 
@@ -273,6 +279,7 @@ def application_remove(request, visit, application_id):
 @clinical_reader_required
 def review_step(request, visit_uuid):
     visit = visit_for(request, visit_uuid)
+    access_log(request=request, obj=visit, patient=visit.patient)
     return render(request, "treatments/visit_review.html", _reviewstep_context(request, visit))
 
 
@@ -345,6 +352,8 @@ def visit_reassign(request, visit_uuid):
     if visit.is_signed:
         messages.error(request, services.TRIGGER_MESSAGES["RV001"])
         return redirect("visits:review", visit_uuid=visit.uuid)
+    if request.method != "POST":
+        access_log(request=request, obj=visit, patient=visit.patient)
     form = VisitReassignForm(request.POST if request.method == "POST" else None, visit=visit)
     if form.is_bound and form.is_valid():
         try:

@@ -9,7 +9,6 @@ database's refusal of a concurrent booking into the same message.
 import datetime
 import uuid
 
-import pghistory
 from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import DateTimeRangeField, RangeBoundary, RangeOperators
@@ -20,6 +19,7 @@ from django.db.models import Func, Q
 from django.utils import timezone
 
 from revere import roles
+from revere.history import track_changes
 
 
 class TsTzRange(Func):
@@ -41,6 +41,7 @@ class Weekday(models.IntegerChoices):
     SUNDAY = 6, "Sunday"
 
 
+@track_changes()
 class WorkingHours(models.Model):
     """One block of a practitioner's regular week, in the clinic's local wall time (08:00-12:00
     stays 08:00-12:00 across daylight-saving changes). A day may have several blocks."""
@@ -83,6 +84,7 @@ class WorkingHours(models.Model):
             )
 
 
+@track_changes()
 class TimeOff(models.Model):
     practitioner = models.ForeignKey(
         "patients.Practitioner", on_delete=models.CASCADE, related_name="time_off"
@@ -116,6 +118,7 @@ class AppointmentMode(models.TextChoices):
     PHONE = "phone", "Phone call"
 
 
+@track_changes()
 class AppointmentType(models.Model):
     name = models.CharField(max_length=80, unique=True)
     minutes = models.PositiveSmallIntegerField(
@@ -192,7 +195,7 @@ class AppointmentQuerySet(models.QuerySet):
         ).exclude(patient__email="")
 
 
-@pghistory.track()
+@track_changes()
 class Appointment(models.Model):
     # The allowed status changes (django-oscar style): nothing leaves completed, cancelled or
     # no-show; a mistaken one is corrected by booking again, and the history keeps both.

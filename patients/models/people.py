@@ -1,6 +1,5 @@
 import uuid
 
-import pghistory
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.contrib.postgres.search import TrigramWordSimilarity
@@ -11,8 +10,10 @@ from django.utils import timezone
 
 from patients.search import parse_date, phone_digits
 from revere import roles
+from revere.history import track_changes
 
 
+@track_changes()
 class Practitioner(models.Model):
     """A physiotherapist's clinic profile, one-to-one with their staff login."""
 
@@ -88,7 +89,7 @@ class ReferralSource(models.TextChoices):
     OTHER = "other", "Other"
 
 
-@pghistory.track(exclude=["updated_at"])
+@track_changes(exclude=["updated_at"])
 class Patient(models.Model):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     first_name = models.CharField(max_length=80)

@@ -7,6 +7,7 @@ from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from audit.services import access_log
 from patients import selectors, services
 from patients.forms import (
     PatientForm,
@@ -63,6 +64,7 @@ def patient_detail(request, patient_uuid):
         ),
         uuid=patient_uuid,
     )
+    access_log(request=request, obj=patient, patient=patient)
     upcoming, past = selectors.patient_appointments(patient=patient)
     return render(
         request,
@@ -92,6 +94,8 @@ def patient_edit(request, patient_uuid):
         services.patient_update(patient=patient, by=request.user, consent_iastr=consent, **data)
         messages.success(request, "Changes saved.")
         return redirect("patients:detail", patient_uuid=patient.uuid)
+    if request.method != "POST":
+        access_log(request=request, obj=patient, patient=patient)
     return render(request, "patients/patient_form.html", {"form": form, "patient": patient})
 
 

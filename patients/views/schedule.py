@@ -14,6 +14,7 @@ from django.utils import dateformat, timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_POST
 
+from audit.services import access_log
 from patients import scheduling, selectors, services
 from patients.forms import (
     AppointmentStatusForm,
@@ -342,7 +343,9 @@ def _safe_next(request) -> str:
 
 @staff_required
 def appointment_detail(request, appointment_uuid):
-    return _appointment_page(request, _appointment_for(request, appointment_uuid))
+    appointment = _appointment_for(request, appointment_uuid)
+    access_log(request=request, obj=appointment, patient=appointment.patient)
+    return _appointment_page(request, appointment)
 
 
 @staff_required

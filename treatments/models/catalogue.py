@@ -4,6 +4,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
+from revere.history import track_changes
+
 # --- Coded values (the codes are the reference data's) ---------------------------------------
 
 
@@ -59,6 +61,7 @@ class ScreeningResult(models.TextChoices):
 # --- Catalogues (reference data, manager-editable in the admin) ------------------------------
 
 
+@track_changes()
 class BodyRegion(models.Model):
     code = models.SlugField(primary_key=True, max_length=40)
     label = models.CharField(max_length=80)
@@ -75,6 +78,7 @@ class BodyRegion(models.Model):
         return [Side.LEFT, Side.RIGHT, Side.BOTH] if self.sided else [Side.MIDLINE]
 
 
+@track_changes()
 class OutcomeMeasure(models.Model):
     code = models.SlugField(primary_key=True, max_length=20)
     label = models.CharField(max_length=120)
@@ -96,6 +100,7 @@ class OutcomeMeasure(models.Model):
         return f"{self.code}: {self.label}"
 
 
+@track_changes()
 class Condition(models.Model):
     code = models.SlugField(primary_key=True, max_length=40)
     label = models.CharField(max_length=120)
@@ -112,6 +117,7 @@ class Condition(models.Model):
         return self.label
 
 
+@track_changes()
 class Contraindication(models.Model):
     code = models.SlugField(primary_key=True, max_length=40)
     label = models.CharField(max_length=200)
@@ -138,6 +144,7 @@ class Contraindication(models.Model):
 UNCONTROLLED_HYPERTENSION = "uncontrolled_hypertension"
 
 
+@track_changes()
 class BloodPressurePolicy(models.Model):
     """The clinic's blood-pressure lines (one row).
 
@@ -172,6 +179,7 @@ class BloodPressurePolicy(models.Model):
         return cls.objects.order_by("pk").first() or cls()
 
 
+@track_changes()
 class Instrument(models.Model):
     name = models.CharField(max_length=80, unique=True)
     maker = models.CharField(max_length=80, blank=True)
@@ -189,6 +197,7 @@ class Instrument(models.Model):
         return self.name
 
 
+@track_changes()
 class StrokeTechnique(models.Model):
     code = models.SlugField(primary_key=True, max_length=40)
     label = models.CharField(max_length=80)
@@ -248,6 +257,7 @@ def dose_constraints(table: str) -> list[models.CheckConstraint]:
     ]
 
 
+@track_changes()
 class Exercise(models.Model):
     """The exercise library: the reference exercises and the clinic's own."""
 
@@ -286,6 +296,7 @@ class Exercise(models.Model):
         return self.name
 
 
+@track_changes()
 class PostCare(models.Model):
     """The post-treatment section of the handout (one row, editable by the manager)."""
 

@@ -8,7 +8,6 @@ visit.
 
 import uuid
 
-import pghistory
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -16,6 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from patients.models import Patient
+from revere.history import track_changes
 from treatments import triggers
 from treatments.models.catalogue import (  # noqa: F401 (DOSE_LIMITS: imported from here too)
     DOSE_LIMITS,
@@ -34,7 +34,7 @@ class HomeProgramQuerySet(models.QuerySet):
         return self.activated().filter(patient=patient).order_by("-activated_at", "-pk").first()
 
 
-@pghistory.track()
+@track_changes()
 class HomeProgram(models.Model):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="programs")
@@ -63,7 +63,7 @@ class HomeProgram(models.Model):
 MAX_PROGRAM_EXERCISES = 30
 
 
-@pghistory.track()
+@track_changes()
 class ProgramExercise(models.Model):
     program = models.ForeignKey(HomeProgram, on_delete=models.CASCADE, related_name="items")
     exercise = models.ForeignKey(Exercise, on_delete=models.PROTECT, related_name="+")
@@ -122,6 +122,7 @@ class ProgramExercise(models.Model):
         return ", ".join(parts) or "as shown by your physiotherapist"
 
 
+@track_changes()
 class CheckIn(models.Model):
     """One day of the patient's program: the pain they rated (0-10) and what they did."""
 
@@ -147,3 +148,12 @@ class CheckIn(models.Model):
 
     def __str__(self):
         return f"Check-in {self.day:%Y-%m-%d}"
+
+
+@track_changes(obj_field=None, model_name="CheckInDoneEvent")
+class CheckInDone(CheckIn.done.through):
+    """The exercises ticked on a check-in, tracked (a proxy of the auto-created through table:
+    pghistory cannot reference it directly)."""
+
+    class Meta:
+        proxy = True

@@ -8,7 +8,6 @@ The services (treatments/services.py) check the same rules first, so the user se
 import uuid
 from functools import cached_property
 
-import pghistory
 import pgtrigger
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -17,6 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from patients.models import Patient, Practitioner
+from revere.history import track_changes
 from treatments import triggers
 from treatments.models.catalogue import (
     BodyRegion,
@@ -62,7 +62,7 @@ class VisitQuerySet(models.QuerySet):
         return self.none()
 
 
-@pghistory.track()
+@track_changes()
 class Visit(models.Model):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="visits")
@@ -115,7 +115,7 @@ class Visit(models.Model):
         return self.status == VisitStatus.SIGNED
 
 
-@pghistory.track()
+@track_changes()
 class Assessment(models.Model):
     visit = models.OneToOneField(Visit, on_delete=models.PROTECT, related_name="assessment")
     condition = models.ForeignKey(
@@ -138,7 +138,7 @@ class Assessment(models.Model):
         triggers = [triggers.locked_when_visit_signed("assessment", "visit_id")]
 
 
-@pghistory.track()
+@track_changes()
 class AdhesionSite(models.Model):
     assessment = models.ForeignKey(Assessment, on_delete=models.PROTECT, related_name="sites")
     region = models.ForeignKey(BodyRegion, on_delete=models.PROTECT, related_name="+")
@@ -153,7 +153,7 @@ class AdhesionSite(models.Model):
         ]
 
 
-@pghistory.track()
+@track_changes()
 class OutcomeScore(models.Model):
     """A baseline (or follow-up) score, checked against the measure's range by the service."""
 
@@ -169,7 +169,7 @@ class OutcomeScore(models.Model):
         triggers = [triggers.locked_when_visit_signed("outcome_score", "visit_id")]
 
 
-@pghistory.track()
+@track_changes()
 class Screening(models.Model):
     visit = models.OneToOneField(Visit, on_delete=models.PROTECT, related_name="screening")
     systolic = models.PositiveSmallIntegerField(
@@ -243,7 +243,7 @@ class Screening(models.Model):
         ]
 
 
-@pghistory.track()
+@track_changes()
 class ScreeningFinding(models.Model):
     """A contraindication found present; local ones carry the region and side."""
 
@@ -278,7 +278,7 @@ class ScreeningFinding(models.Model):
         ]
 
 
-@pghistory.track()
+@track_changes()
 class TreatmentSession(models.Model):
     visit = models.OneToOneField(Visit, on_delete=models.PROTECT, related_name="session")
     warm_up = models.CharField(max_length=200, blank=True)
@@ -303,7 +303,7 @@ class TreatmentSession(models.Model):
         triggers = [triggers.locked_when_visit_signed("treatment_session", "visit_id")]
 
 
-@pghistory.track()
+@track_changes()
 class Application(models.Model):
     """One region treated with one instrument: at most two minutes."""
 
@@ -356,6 +356,7 @@ class Application(models.Model):
         return f"{self.duration_seconds // 60}:{self.duration_seconds % 60:02d}"
 
 
+@track_changes()
 class Addendum(models.Model):
     """A correction or note appended to a signed visit. Addenda are never edited or deleted."""
 
