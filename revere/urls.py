@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django_otp.admin import OTPAdminSite
 
 from revere import forms, views
 
@@ -13,6 +14,7 @@ urlpatterns = [
         ),
         name="login",
     ),
+    path("accounts/mfa/", include("mfa.urls")),  # second factor (issue 9)
     path("accounts/", include("django.contrib.auth.urls")),
     path("patients/", include("patients.urls")),
     path("visits/", include("treatments.urls")),
@@ -22,5 +24,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
+# Second factor (issue 9): the admin refuses any user without a verified second factor, even if
+# mfa.middleware were bypassed; its own login form then asks for the code too.
+admin.site.__class__ = OTPAdminSite
 admin.site.site_header = "Revere clinic administration"
 admin.site.site_title = "Revere admin"

@@ -5,7 +5,7 @@ from django.test import Client
 
 from revere import roles
 from tests.factories import PASSWORD, PatientFactory, PractitionerFactory, UserFactory
-from tests.support import reload_reference_data
+from tests.support import reload_reference_data, verify_second_factor
 
 
 @pytest.fixture
@@ -42,6 +42,8 @@ def other_patient(db):
 def _client_for(user):
     client = Client()
     assert client.login(username=user.username, password=PASSWORD)
+    if roles.is_clinic_staff(user):
+        verify_second_factor(client, user)  # staff pages need the second factor (issue 9)
     return client
 
 
