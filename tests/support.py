@@ -25,15 +25,22 @@ def reload_reference_data():
 # --- Second factor (issue 9) ------------------------------------------------------------------
 
 
+def authenticator_for(user):
+    """The user's confirmed authenticator (TOTP device), made if missing."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).order_by("pk").first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="Test authenticator", confirmed=True)
+    return device
+
+
 def verify_second_factor(client, user):
     """Mark ``client``'s signed-in session as having passed the second factor, as the
     verification page does, with a confirmed authenticator for ``user`` (made if missing)."""
     from django_otp import DEVICE_ID_SESSION_KEY
-    from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
-    if device is None:
-        device = TOTPDevice.objects.create(user=user, name="Test authenticator", confirmed=True)
+    device = authenticator_for(user)
     session = client.session
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
     session.save()
@@ -67,15 +74,9 @@ def browser_log_in(page, user, password):
     """Log in through the pages, password then the authenticator code, as a person would.
 
     Staff get a confirmed authenticator first if they have none."""
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
     from revere import roles
 
-    device = None
-    if roles.is_clinic_staff(user):
-        device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
-        if device is None:
-            device = TOTPDevice.objects.create(user=user, name="Test authenticator", confirmed=True)
+    device = authenticator_for(user) if roles.is_clinic_staff(user) else None
     page.goto("/accounts/login/")
     page.get_by_label("Username").fill(user.get_username())
     page.get_by_label("Password").fill(password)
