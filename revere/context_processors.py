@@ -16,4 +16,5 @@ def clinic(request):
     if settings.DEMO_MODE:
         context["demo_accounts"] = demo.DEMO_ACCOUNTS
         context["demo_password"] = demo.DEMO_PASSWORD
+        context["demo_totp_secret"] = demo.DEMO_TOTP_SECRET  # second factor, issue 9
     return context

@@ -273,3 +273,26 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "accounts.validators.ClinicNameValidator"},
 ]
 # --- end Accounts -------------------------------------------------------------------------------
+
+# --- Staff second factor (issue 9, the mfa app) -----------------------------------------------
+# django-otp verifies the code; mfa.middleware sends staff who have not passed it to the
+# verification (or first-time enrolment) page. Patients (portal users) are never asked.
+INSTALLED_APPS += [
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "mfa",
+]
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "mfa.middleware.SecondFactorMiddleware",
+)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "django_otp.middleware.OTPMiddleware",
+)
+# Physiotherapists and the front desk must enrol at their first login unless this is false (they
+# may then enrol from the Security page). The manager (is_staff) always needs it: not switchable.
+MFA_REQUIRED_FOR_STAFF = env.bool("MFA_REQUIRED_FOR_STAFF", default=True)
+OTP_TOTP_ISSUER = CLINIC_NAME  # the name authenticator apps show beside the code
+MFA_BACKUP_CODE_COUNT = 10

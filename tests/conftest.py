@@ -5,7 +5,7 @@ from django.test import Client
 
 from revere import roles
 from tests.factories import PASSWORD, PatientFactory, PractitionerFactory, UserFactory
-from tests.support import reload_reference_data
+from tests.support import reload_reference_data, verify_second_factor
 
 
 @pytest.fixture
@@ -45,6 +45,8 @@ def _client_for(user):
     # refuses. The sign-in itself (and its lockout) is tested through the login page.
     assert user.check_password(PASSWORD)
     client.force_login(user)
+    if roles.is_clinic_staff(user):
+        verify_second_factor(client, user)  # staff pages need the second factor (issue 9)
     return client
 
 

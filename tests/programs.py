@@ -17,6 +17,7 @@ from django.utils.html import escape
 from revere import roles
 from tests.clinical import make_visit, screen
 from tests.factories import PatientFactory, UserFactory
+from tests.support import verify_second_factor
 from treatments import services
 from treatments.models import Exercise, HomeProgram, ProgramExercise, Visit
 from treatments.services import programs as program_services
@@ -118,6 +119,8 @@ def portal_patient(first_name="Paula", last_name="Portal", **fields):
 def client_for(user) -> Client:
     client = Client()
     client.force_login(user)
+    if roles.is_clinic_staff(user):
+        verify_second_factor(client, user)  # staff pages need the second factor (issue 9)
     return client
 
 

@@ -6,12 +6,13 @@ from tests.factories import PatientFactory
 
 pytestmark = pytest.mark.django_db
 
-# session, user, the user's groups, count for the paginator, the page of patients
-LIST_QUERIES = 5
-# session, user, groups, the patient with the users it names and its no-show count, the
-# access-log INSERT (issue 9), upcoming and past appointments (+ the visits and the active home
-# program for clinicians)
-DETAIL_QUERIES = {"front_desk_client": 7, "physio_client": 9}
+# session, user, the second-factor device (issue 9), the user's groups, count for the paginator,
+# the page of patients
+LIST_QUERIES = 6
+# session, user, second-factor device, groups, the patient with the users it names and its no-show
+# count, the access-log INSERT (issue 9), upcoming and past appointments (+ the visits and the
+# active home program for clinicians)
+DETAIL_QUERIES = {"front_desk_client": 8, "physio_client": 10}
 
 
 def test_patient_list_queries_do_not_grow_with_patients(

@@ -5,7 +5,7 @@ from django.core import mail
 from django.urls import reverse
 
 from tests.factories import PASSWORD, UserFactory
-from tests.support import password_login
+from tests.support import authenticator_for, password_login, totp_code
 
 pytestmark = pytest.mark.django_db
 
@@ -48,9 +48,13 @@ def test_wrong_password_gives_a_clear_error_and_keeps_the_username(client, physi
 )
 def test_each_staff_role_lands_on_the_patient_list(client, request, user_fixture, home, template):
     user = request.getfixturevalue(user_fixture)
+    device = authenticator_for(user)
     response = client.post(
         "/accounts/login/", {"username": user.username, "password": PASSWORD}, follow=True
     )
+    # The second step (issue 9): the code from the authenticator, then the role's home page.
+    assert response.redirect_chain[-1][0] == "/accounts/mfa/verify/"
+    response = client.post("/accounts/mfa/verify/", {"code": totp_code(device)}, follow=True)
     assert response.redirect_chain[-1][0] == home
     assert response.templates[0].name == template
 

@@ -2,13 +2,14 @@
 and a few appointments from today on, the same after a second run."""
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 
 from patients.models import Appointment, WorkingHours
 from revere import demo
-from tests.support import password_login
+from tests.support import password_login, verify_second_factor
 
 pytestmark = pytest.mark.django_db
 
@@ -28,6 +29,7 @@ def test_the_front_desk_sees_the_demo_day_on_its_schedule():
     call_command("seed_demo")
     client = Client()
     assert password_login(client, "frontdesk", demo.DEMO_PASSWORD)
+    verify_second_factor(client, get_user_model().objects.get(username="frontdesk"))
     response = client.get("/", follow=True)
     assert response.redirect_chain[-1][0] == "/patients/schedule/"
     assert response.context["grid"].appointment_count == 6

@@ -22,10 +22,12 @@ pytestmark = pytest.mark.django_db
 MONDAY = future_day(0)
 DAY_URL = f"/patients/schedule/?day={MONDAY:%Y-%m-%d}"
 
-# session, user, groups, practitioners, working hours, time off, appointments
-DAY_QUERIES = 7
-# session, user, groups, the practitioner, working hours, time off, appointments, picker list
-WEEK_QUERIES = 8
+# session, user, second-factor device (issue 9), groups, practitioners, working hours, time off,
+# appointments
+DAY_QUERIES = 8
+# session, user, second-factor device, groups, the practitioner, working hours, time off,
+# appointments, picker list
+WEEK_QUERIES = 9
 
 
 def test_day_view_has_a_column_per_active_practitioner_and_places_appointments(

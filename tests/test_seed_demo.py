@@ -4,14 +4,17 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.test import Client
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from patients.models import Patient, Practitioner
 from revere import demo
+from tests.support import totp_code
 
 pytestmark = pytest.mark.django_db
 
 
-def test_seed_demo_is_idempotent_and_every_demo_login_works(capsys):
+def test_seed_demo_is_idempotent_and_every_demo_login_works(capsys, settings):
+    settings.DEMO_MODE = True  # demo staff then get the demo authenticator (issue 9)
     call_command("seed_demo")
     counts = (
         get_user_model().objects.count(),
@@ -47,6 +50,13 @@ def test_seed_demo_is_idempotent_and_every_demo_login_works(capsys):
             {"username": username, "password": demo.DEMO_PASSWORD},
             follow=True,
         )
+        if username in demo.DEMO_STAFF_USERNAMES:
+            assert response.redirect_chain[-1][0] == "/accounts/mfa/verify/", username
+            device = TOTPDevice.objects.get(user__username=username, confirmed=True)
+            assert device.key == demo.DEMO_TOTP_KEY_HEX
+            response = client.post(
+                "/accounts/mfa/verify/", {"code": totp_code(device)}, follow=True
+            )
         assert response.redirect_chain[-1][0] == home, username
 
 

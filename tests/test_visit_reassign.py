@@ -10,6 +10,7 @@ from django.urls import reverse
 from revere import roles
 from tests.clinical import SIGNED, make_visit, messages, pgcode, raw_execute, signable
 from tests.factories import PractitionerFactory, UserFactory
+from tests.support import verify_second_factor
 from treatments import services
 from treatments.models import Visit
 
@@ -29,6 +30,7 @@ def colleague(db):
 @pytest.fixture
 def colleague_client(client, colleague):
     client.force_login(colleague)
+    verify_second_factor(client, colleague)
     return client
 
 

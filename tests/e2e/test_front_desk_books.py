@@ -18,12 +18,13 @@ from tests.factories import (
     UserFactory,
 )
 from tests.scheduling import give_hours
+from tests.support import browser_log_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_front_desk_books_a_follow_up_is_refused_an_overlap_and_marks_arrival(page):
-    UserFactory(username="desk", first_name="Robin", role=roles.FRONT_DESK)
+    desk = UserFactory(username="desk", first_name="Robin", role=roles.FRONT_DESK)
     alex = PractitionerFactory(display_name="Alex Moreau, PT")
     give_hours(alex, weekdays=range(7))
     AppointmentTypeFactory(name="Follow-up IASTR", minutes=30, mode="in_clinic")
@@ -31,10 +32,7 @@ def test_front_desk_books_a_follow_up_is_refused_an_overlap_and_marks_arrival(pa
     lars = PatientFactory(first_name="Lars", last_name="Eriksen")
     tomorrow = timezone.localdate() + datetime.timedelta(days=1)
 
-    page.goto("/accounts/login/")
-    page.get_by_label("Username").fill("desk")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    browser_log_in(page, desk, PASSWORD)
     expect(page.get_by_role("heading", name=re.compile(r"^Schedule,"))).to_be_visible()
 
     # Tomorrow's schedule, then the free 09:00 slot with Alex.
@@ -101,9 +99,7 @@ def test_front_desk_books_a_follow_up_is_refused_an_overlap_and_marks_arrival(pa
 
     # The physiotherapist sees the appointment on their day and starts the visit from it.
     page.get_by_role("button", name="Log out").click()
-    page.get_by_label("Username").fill(alex.user.username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    browser_log_in(page, alex.user, PASSWORD)
     page.goto(f"/visits/day/?date={tomorrow.isoformat()}")
     row = page.get_by_test_id("my-day").get_by_role("row").filter(has_text="Marguerite Ostrowski")
     expect(row).to_contain_text("Arrived")

@@ -9,18 +9,16 @@ from playwright.sync_api import expect
 from patients.models import Patient
 from revere import roles
 from tests.factories import PASSWORD, PatientFactory, UserFactory
+from tests.support import browser_log_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_front_desk_registers_a_patient_and_finds_them(page):
-    UserFactory(username="desk", first_name="Robin", role=roles.FRONT_DESK)
+    desk = UserFactory(username="desk", first_name="Robin", role=roles.FRONT_DESK)
     PatientFactory(first_name="Marguerite", last_name="Ostrowski")
 
-    page.goto("/accounts/login/")
-    page.get_by_label("Username").fill("desk")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    browser_log_in(page, desk, PASSWORD)
     expect(page.get_by_test_id("signed-in-as")).to_contain_text("Front desk")
     page.get_by_role("link", name="Patients", exact=True).click()
     expect(page.get_by_role("heading", name="Patients")).to_be_visible()

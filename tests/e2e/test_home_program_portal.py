@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 from revere import roles
 from tests.clinical import screen
 from tests.factories import PASSWORD, PatientFactory, PractitionerFactory, UserFactory
+from tests.support import browser_log_in
 from treatments import services
 from treatments.models import CheckIn, Condition, HomeProgram
 
@@ -33,10 +34,7 @@ def test_physio_prescribes_and_patient_follows_the_plan_on_a_phone(page, chromiu
     )
     screen(visit, by=physio)
 
-    page.goto("/accounts/login/")
-    page.get_by_label("Username").fill("physio")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    browser_log_in(page, physio, PASSWORD)
     page.goto(f"/visits/{visit.uuid}/handout/")
     expect(page.get_by_role("heading", name="Step 4: Home-exercise program")).to_be_visible()
 

@@ -8,6 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.factories import PASSWORD, PatientFactory, PractitionerFactory, UserFactory
+from tests.support import browser_log_in
 from treatments.models import Application, Visit
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -16,15 +17,11 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def test_physio_runs_a_visit_with_a_precaution_and_signs_it(page):
     from revere import roles
 
-    PractitionerFactory(
-        user=UserFactory(username="physio", first_name="Alex", role=roles.PHYSIOTHERAPIST)
-    )
+    physio = UserFactory(username="physio", first_name="Alex", role=roles.PHYSIOTHERAPIST)
+    PractitionerFactory(user=physio)
     patient = PatientFactory(first_name="Gunnar", last_name="Lindqvist")
 
-    page.goto("/accounts/login/")
-    page.get_by_label("Username").fill("physio")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    browser_log_in(page, physio, PASSWORD)
     page.goto(f"/patients/{patient.uuid}/")
     page.get_by_role("button", name="Start visit").click()
 
@@ -133,10 +130,7 @@ def test_typing_is_saved_as_a_draft_without_pressing_save(page):
     visit = services.visit_start(patient=patient, practitioner=user.practitioner)
 
     page.clock.install()
-    page.goto("/accounts/login/")
-    page.get_by_label("Username").fill("physio2")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    browser_log_in(page, user, PASSWORD)
     page.goto(f"/visits/{visit.uuid}/assessment/")
     page.get_by_label("Chief complaint").fill("Shoulder ache when reaching overhead")
     page.clock.run_for(4_000)

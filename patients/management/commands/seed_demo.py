@@ -11,6 +11,7 @@ import uuid
 from importlib import import_module
 
 from django.apps import apps
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
@@ -205,6 +206,23 @@ class Command(BaseCommand):
         self.stdout.write(f"Demo logins (password for all: {demo.DEMO_PASSWORD}):")
         for entry in demo.DEMO_ACCOUNTS:
             self.stdout.write(f"  {entry['username']:<20} {entry['role']}")
+        self._second_factor()
+
+    def _second_factor(self):
+        """Demo mode only: each demo staff login gets an authenticator with the published demo
+        key (issue 9), so the second step can be shown without enrolling a phone."""
+        if not settings.DEMO_MODE:
+            self.stdout.write("Staff set up their second factor at their first login.")
+            return
+        from mfa import services as mfa_services
+
+        for user in get_user_model().objects.filter(username__in=demo.DEMO_STAFF_USERNAMES):
+            mfa_services.demo_device_ensure(user=user, key_hex=demo.DEMO_TOTP_KEY_HEX)
+        self.stdout.write(
+            "Staff logins then ask for a 6-digit code: `python manage.py demo_code USERNAME` "
+            f"prints it, or add the demo key {demo.DEMO_TOTP_SECRET} to an authenticator app "
+            "(time-based, 6 digits)."
+        )
 
     def _schedule(self, manager) -> int:
         """Working hours for the demo physiotherapists and a few appointments from today on.
