@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ("patients", "0007_patient_rows_are_never_deleted"),
         ("pghistory", "0007_auto_20250421_0444"),
-        ("treatments", "0007_dose_limits_and_no_visit_for_a_phone_call"),
+        ("treatments", "0008_protection_triggers_ignore_no_session_setting"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
