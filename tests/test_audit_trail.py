@@ -308,13 +308,13 @@ def test_patient_trail_query_count_is_fixed(manager_client, front_desk, django_a
     patient = PatientFactory()
     for n in range(3):
         log(UserFactory(), patient, timezone.now() - datetime.timedelta(hours=n))
-    # session, user, the patient, the access-log INSERT, the count, the page, its users, and
-    # the manager's groups (navigation)
-    with django_assert_num_queries(8):
+    # session, user, the second-factor device, the patient, the access-log INSERT, the count, the
+    # page, its users, and the manager's groups (navigation)
+    with django_assert_num_queries(9):
         manager_client.get(patient_url(patient))
     for n in range(20):
         log(UserFactory(), patient, timezone.now() - datetime.timedelta(days=n))
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):
         manager_client.get(patient_url(patient))
 
 
@@ -396,12 +396,13 @@ def test_user_trail_filters_paginates_and_exports(manager_client, front_desk):
 def test_user_trail_query_count_is_fixed(manager_client, front_desk, django_assert_num_queries):
     patient = PatientFactory()
     log(front_desk, patient, timezone.now())
-    # session, user, the subject, the count, the page, its users, the manager's groups
-    with django_assert_num_queries(7):
+    # session, user, the second-factor device, the subject, the count, the page, its users, the
+    # manager's groups
+    with django_assert_num_queries(8):
         manager_client.get(user_url(front_desk))
     for _ in range(20):
         log(front_desk, PatientFactory(), timezone.now())
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         manager_client.get(user_url(front_desk))
 
 

@@ -8,11 +8,13 @@ import re
 
 import pytest
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from playwright.sync_api import expect
 
 from tests.clinical import give_consent, screen
 from tests.factories import PASSWORD, PatientFactory, PractitionerFactory, UserFactory
 from tests.programs import TYLER, build_program
+from tests.support import browser_log_in
 from treatments import services
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -34,10 +36,8 @@ def policy_problems(messages):
 
 
 def sign_in(page, username):
-    page.goto("/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    """Through the pages, with the authenticator code for staff (the second step, issue 9)."""
+    browser_log_in(page, get_user_model().objects.get(username=username), PASSWORD)
 
 
 def test_the_policy_is_enforced_and_the_cookies_are_host_prefixed(page, console):
