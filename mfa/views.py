@@ -25,7 +25,8 @@ NEW_CODES_SESSION_KEY = "mfa_new_backup_codes"
 
 def _next_url(request) -> str:
     candidate = request.POST.get("next") or request.GET.get("next") or ""
-    if candidate and url_has_allowed_host_and_scheme(
+    # A local path only: redirect() would read a bare word ("1567") as a view name to reverse.
+    if candidate.startswith("/") and url_has_allowed_host_and_scheme(
         candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return candidate

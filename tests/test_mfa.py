@@ -205,12 +205,17 @@ def test_a_totp_code_signs_in_once(physio):
     assert password_only(physio).post(VERIFY, {"code": code}).status_code == 200
 
 
-def test_verify_follows_next_only_on_this_site(physio):
+@pytest.mark.parametrize("next_page", ["https://evil.example.com/", "//evil.example.com/", "1567"])
+def test_verify_follows_next_only_on_this_site(physio, next_page):
     device, _ = enrol(physio)
-    response = password_only(physio).post(
-        VERIFY, {"code": totp_code(device), "next": "https://evil.example.com/"}
-    )
-    assert response["Location"] == "/"
+    response = password_only(physio).post(VERIFY, {"code": totp_code(device), "next": next_page})
+    assert response.status_code == 302 and response["Location"] == "/"
+
+
+def test_verify_follows_a_local_next(physio):
+    device, _ = enrol(physio)
+    response = password_only(physio).post(VERIFY, {"code": totp_code(device), "next": "/patients/"})
+    assert response["Location"] == "/patients/"
 
 
 @pytest.mark.parametrize("code", ["", "12\x0034", "9" * 40, "' OR 1=1 --", "１２３４５６"])
