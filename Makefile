@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
-PYTEST_ARGS ?= --reuse-db
+PYTEST_ARGS ?= --reuse-db -n auto
 
 .PHONY: run test migrate lint format clean-db
 
