@@ -1,6 +1,7 @@
 """Writing the access log. Called explicitly by each view that shows a record (Zulip style: the
 action writes its audit row, no signal hides it)."""
 
+from accounts.ip import client_ip
 from audit.models import PATH_LENGTH, USER_AGENT_LENGTH, AccessLog
 
 
@@ -10,9 +11,10 @@ def _object_id(obj) -> str:
 
 
 def _ip_address(request) -> str | None:
-    # REMOTE_ADDR only: X-Forwarded-For is whatever the client sent unless a trusted proxy
-    # rewrites it, and a log that can be told any address proves nothing.
-    return request.META.get("REMOTE_ADDR") or None
+    # The same address the lockouts use: REMOTE_ADDR, or behind TRUSTED_PROXY_COUNT reverse
+    # proxies the one the outermost saw (X-Forwarded-For is otherwise whatever the client sent,
+    # and a log that can be told any address proves nothing).
+    return client_ip(request) or None
 
 
 def access_log(*, request, obj, patient) -> AccessLog:

@@ -159,3 +159,16 @@ def test_pgtrigger_ignore_does_not_switch_off_the_access_log_protection(logged):
         raw_execute("SELECT set_config('pgtrigger.ignore', %s, true)", [names])
         raw_execute("DELETE FROM audit_accesslog WHERE id = %s", [logged.pk])
     assert pgcode(excinfo) == "RV021"
+
+
+def test_behind_a_trusted_proxy_the_visitors_address_is_logged(front_desk_client, settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+    patient = PatientFactory()
+    front_desk_client.get(
+        f"/patients/{patient.uuid}/",
+        REMOTE_ADDR="10.0.0.2",
+        HTTP_X_FORWARDED_FOR="203.0.113.9, 198.51.100.7",
+    )
+    # The proxy appended the address it saw (the last one); what the client sent before it is
+    # not trusted.
+    assert only_row().ip_address == "198.51.100.7"
