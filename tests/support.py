@@ -1,9 +1,11 @@
 """Helpers shared by the test modules and the conftest files."""
 
 import importlib
+import threading
 import time
 
 from django.apps import apps
+from django.db import connection
 
 
 def reload_reference_data():
@@ -27,6 +29,7 @@ def password_login(client, username, password) -> bool:
     which authenticates without a request). True when the client is signed in afterwards."""
     client.post("/accounts/login/", {"username": username, "password": password})
     return "_auth_user_id" in client.session
+
 
 # --- Second factor (issue 9) ------------------------------------------------------------------
 
@@ -92,3 +95,29 @@ def browser_log_in(page, user, password):
         page.get_by_label("Code").fill(totp_code(device))
         page.get_by_role("button", name="Verify").click()
         page.wait_for_url(lambda url: "/accounts/mfa/" not in url)
+
+
+# --- Concurrency -----------------------------------------------------------------------------
+
+
+def run_together(count, work):
+    """Run ``work(i, barrier)`` in ``count`` threads, each with its own database connection, and
+    return each result or exception. ``work`` waits on the barrier to start all at once."""
+    barrier = threading.Barrier(count, timeout=30)
+    results = [None] * count
+
+    def attempt(i):
+        try:
+            results[i] = work(i, barrier)
+        except Exception as exc:  # collected and asserted on below
+            results[i] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=attempt, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not any(thread.is_alive() for thread in threads)
+    return results

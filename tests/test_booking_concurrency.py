@@ -19,33 +19,11 @@ from tests.factories import (
     UserFactory,
 )
 from tests.scheduling import at, future_day, give_hours
-from tests.support import authenticator_for, verify_second_factor
+from tests.support import authenticator_for, run_together, verify_second_factor
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 ATTEMPTS = 20
-
-
-def run_together(count, work):
-    """Run ``work(i)`` in ``count`` threads released at once; return each result or exception."""
-    barrier = threading.Barrier(count, timeout=30)
-    results = [None] * count
-
-    def attempt(i):
-        try:
-            results[i] = work(i, barrier)
-        except Exception as exc:  # collected and asserted on below
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=attempt, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads)
-    return results
 
 
 @pytest.fixture

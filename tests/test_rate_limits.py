@@ -3,17 +3,16 @@ counted in PostgreSQL; past the limit a message, nothing sent, and nothing revea
 the address is known."""
 
 import re
-import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
 from accounts.models import RateLimitHit
 from accounts.services import rate_limit_hit
 from tests.factories import PatientFactory, UserFactory
+from tests.support import run_together
 
 pytestmark = pytest.mark.django_db
 
@@ -199,24 +198,13 @@ def test_rows_older_than_a_day_are_pruned():
 @pytest.mark.django_db(transaction=True)
 def test_simultaneous_requests_cannot_pass_the_limit():
     """Twelve threads, each with its own connection, released together: exactly three pass."""
-    count, barrier = 12, threading.Barrier(12, timeout=30)
-    results = [None] * count
 
-    def attempt(i):
-        try:
-            barrier.wait()
-            results[i] = rate_limit_hit(
-                scope="race", key="rosa@example.com", limit=3, window=timedelta(hours=1)
-            )
-        except Exception as exc:  # asserted on below
-            results[i] = exc
-        finally:
-            connection.close()
+    def attempt(i, barrier):
+        barrier.wait()
+        return rate_limit_hit(
+            scope="race", key="rosa@example.com", limit=3, window=timedelta(hours=1)
+        )
 
-    threads = [threading.Thread(target=attempt, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    results = run_together(12, attempt)
     assert results.count(False) == 3 and results.count(True) == 9, results
     assert RateLimitHit.objects.filter(scope="race").count() == 3
