@@ -54,6 +54,11 @@ class PatientForm(NamesMixin, forms.ModelForm):
         help_text="Tick once the patient has given informed consent. Who recorded it and when is "
         "kept with the record.",
     )
+    # Shown only when the record looks like one already registered (see possible_duplicates).
+    register_anyway = forms.BooleanField(
+        required=False,
+        label="This is a different person: save anyway",
+    )
 
     class Meta:
         model = Patient

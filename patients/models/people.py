@@ -170,6 +170,8 @@ class Patient(models.Model):
             GinIndex(OpClass(F("search_name"), name="gin_trgm_ops"), name="patient_name_trgm"),
             GinIndex(OpClass(F("phone_digits"), name="gin_trgm_ops"), name="patient_phone_trgm"),
             models.Index(fields=["date_of_birth"], name="patient_dob_idx"),
+            # Possible duplicates at registration look emails up ignoring case.
+            models.Index(Lower("email"), name="patient_email_lower_idx"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -14,6 +14,7 @@ from patients.forms import (
     PatientSearchForm,
 )
 from patients.models import AppointmentStatus, Patient
+from revere import roles
 from revere.access import manager_required, staff_required
 from revere.panels import patient_panels
 
@@ -43,13 +44,49 @@ def patient_list(request):
 @staff_required
 def patient_create(request):
     form = PatientForm(request.POST or None)
+    duplicates = []
     if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        consent = data.pop("consent_iastr")
-        patient = services.patient_create(by=request.user, consent_iastr=consent, **data)
-        messages.success(request, f"{patient.full_name} is registered.")
-        return redirect("patients:detail", patient_uuid=patient.uuid)
-    return render(request, "patients/patient_form.html", {"form": form, "patient": None})
+        duplicates = _possible_duplicates(form)
+        if not duplicates:
+            data = _form_data(form)
+            consent = data.pop("consent_iastr")
+            patient = services.patient_create(by=request.user, consent_iastr=consent, **data)
+            messages.success(request, f"{patient.full_name} is registered.")
+            return redirect("patients:detail", patient_uuid=patient.uuid)
+    return render(
+        request, "patients/patient_form.html", _form_context(request, form, None, duplicates)
+    )
+
+
+def _possible_duplicates(form, exclude=None):
+    """The records this valid form may duplicate, unless "save anyway" was ticked."""
+    if form.cleaned_data.get("register_anyway"):
+        return []
+    data = form.cleaned_data
+    return selectors.possible_duplicates(
+        first_name=data["first_name"],
+        last_name=data["last_name"],
+        date_of_birth=data["date_of_birth"],
+        phone=data["phone"],
+        email=data["email"],
+        exclude=exclude,
+    )
+
+
+def _form_data(form):
+    data = dict(form.cleaned_data)
+    data.pop("register_anyway", None)
+    return data
+
+
+def _form_context(request, form, patient, duplicates):
+    return {
+        "form": form,
+        "patient": patient,
+        "duplicates": duplicates,
+        # Who the matches are (name, date of birth): for staff who may open patient records.
+        "show_duplicate_identity": roles.is_clinic_staff(request.user),
+    }
 
 
 @staff_required
@@ -88,15 +125,20 @@ def patient_detail(request, patient_uuid):
 def patient_edit(request, patient_uuid):
     patient = _patient_for(request, patient_uuid)
     form = PatientForm(request.POST or None, instance=patient)
+    duplicates = []
     if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        consent = data.pop("consent_iastr")
-        services.patient_update(patient=patient, by=request.user, consent_iastr=consent, **data)
-        messages.success(request, "Changes saved.")
-        return redirect("patients:detail", patient_uuid=patient.uuid)
+        duplicates = _possible_duplicates(form, exclude=patient)
+        if not duplicates:
+            data = _form_data(form)
+            consent = data.pop("consent_iastr")
+            services.patient_update(patient=patient, by=request.user, consent_iastr=consent, **data)
+            messages.success(request, "Changes saved.")
+            return redirect("patients:detail", patient_uuid=patient.uuid)
     if request.method != "POST":
         access_log(request=request, obj=patient, patient=patient)
-    return render(request, "patients/patient_form.html", {"form": form, "patient": patient})
+    return render(
+        request, "patients/patient_form.html", _form_context(request, form, patient, duplicates)
+    )
 
 
 @staff_required
