@@ -140,6 +140,17 @@ class PatientForm(NamesMixin, forms.ModelForm):
         return self.cleaned_data["email"].strip().lower()
 
 
+class PatientMergeForm(forms.Form):
+    """The record to keep, for merging a duplicate into it (the manager's merge page)."""
+
+    keep = forms.UUIDField(
+        label="Record to keep",
+        help_text="The record number at the end of its page address, e.g. "
+        "3f2b6c1e-0d4a-4b7e-9a51-2c8f0e6d1a90.",
+        error_messages={"invalid": "Enter a record number as shown in its page address."},
+    )
+
+
 class PatientSearchForm(forms.Form):
     q = forms.CharField(
         required=False,

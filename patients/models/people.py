@@ -161,6 +161,15 @@ class Patient(models.Model):
         blank=True,
         related_name="+",
     )
+    # Set when the manager merged this duplicate into another record (it is archived then): the
+    # visits signed here stay on this row (signed rows are locked) and the kept record lists them.
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="merged_records",
+    )
 
     objects = PatientQuerySet.as_manager()
 

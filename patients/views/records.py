@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
@@ -11,6 +12,7 @@ from audit.services import access_log
 from patients import selectors, services
 from patients.forms import (
     PatientForm,
+    PatientMergeForm,
     PatientSearchForm,
 )
 from patients.models import AppointmentStatus, Patient
@@ -91,16 +93,22 @@ def _form_context(request, form, patient, duplicates):
 
 @staff_required
 def patient_detail(request, patient_uuid):
-    patient = get_object_or_404(
+    patient = (
         Patient.objects.visible_to(request.user)
         .select_related("consent_iastr_recorded_by", "created_by", "portal_invited_by")
         .annotate(
             no_show_count=Count(
                 "appointments", filter=Q(appointments__status=AppointmentStatus.NO_SHOW)
             )
-        ),
-        uuid=patient_uuid,
+        )
+        .filter(uuid=patient_uuid)
+        .first()
     )
+    if patient is None:
+        merged = _merged_record(request, patient_uuid)
+        if merged is None:
+            raise Http404("No such patient.")
+        return render(request, "patients/patient_merged.html", {"patient": merged})
     access_log(request=request, obj=patient, patient=patient)
     upcoming, past = selectors.patient_appointments(patient=patient)
     return render(
@@ -117,7 +125,22 @@ def patient_detail(request, patient_uuid):
                 ),
             ],
             "panels": patient_panels(request, patient),
+            "can_merge": roles.is_manager(request.user),
         },
+    )
+
+
+def _merged_record(request, patient_uuid):
+    """A record merged into an active one, for clinic staff: its page says where it went (no
+    details of its own). Only asked when no active record has the uuid."""
+    if not roles.is_clinic_staff(request.user):
+        return None
+    return (
+        Patient.objects.filter(
+            uuid=patient_uuid, merged_into__isnull=False, merged_into__archived_at=None
+        )
+        .select_related("merged_into")
+        .first()
     )
 
 
@@ -169,7 +192,51 @@ def archived_list(request):
 @manager_required
 @require_POST
 def patient_restore(request, patient_uuid):
-    patient = get_object_or_404(Patient.objects.archived(), uuid=patient_uuid)
+    # A merged record is not restored: its rows moved to the record it was merged into.
+    patient = get_object_or_404(
+        Patient.objects.archived().filter(merged_into__isnull=True), uuid=patient_uuid
+    )
     services.patient_restore(patient=patient, by=request.user)
     messages.success(request, f"{patient.full_name} is restored to the patient list.")
     return redirect("patients:detail", patient_uuid=patient.uuid)
+
+
+@manager_required
+def patient_merge(request, patient_uuid):
+    """The manager merges this record (the duplicate) into the record to keep: choose it, read
+    what moves and what conflicts, confirm."""
+    duplicate = _patient_for(request, patient_uuid)
+    form = PatientMergeForm(request.POST or request.GET or None)
+    plan = None
+    if form.is_bound and form.is_valid():
+        keep = Patient.objects.active().filter(uuid=form.cleaned_data["keep"]).first()
+        if keep is None:
+            form.add_error("keep", "No active record has that number.")
+        else:
+            plan = services.patient_merge_plan(keep=keep, duplicate=duplicate)
+            if request.method == "POST" and plan.can_merge:
+                try:
+                    services.patient_merge(keep=keep, duplicate=duplicate, by=request.user)
+                except services.MergeRefused as refused:
+                    plan.conflicts = refused.messages
+                else:
+                    messages.success(
+                        request,
+                        "The records are merged: the duplicate is archived and linked here.",
+                    )
+                    return redirect("patients:detail", patient_uuid=keep.uuid)
+    suggestions = []
+    if plan is None:
+        suggestions = selectors.possible_duplicates(
+            first_name=duplicate.first_name,
+            last_name=duplicate.last_name,
+            date_of_birth=duplicate.date_of_birth,
+            phone=duplicate.phone,
+            email=duplicate.email,
+            exclude=duplicate,
+        )
+    return render(
+        request,
+        "patients/patient_merge.html",
+        {"duplicate": duplicate, "form": form, "plan": plan, "suggestions": suggestions},
+    )
