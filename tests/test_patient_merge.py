@@ -175,3 +175,12 @@ def test_merge_page_bad_input(manager_client, duplicate, keep_value):
 def test_merged_record_cannot_be_restored(manager_client, manager, keep, duplicate):
     services.patient_merge(keep=keep, duplicate=duplicate, by=manager)
     assert manager_client.post(f"/patients/{duplicate.uuid}/restore/").status_code == 404
+
+
+def test_same_day_check_ins_refuse(manager, keep, duplicate):
+    today = timezone.localdate()
+    CheckIn.objects.create(patient=duplicate, day=today)
+    CheckIn.objects.create(patient=keep, day=today)
+    with pytest.raises(services.MergeRefused, match="one check-in a day"):
+        services.patient_merge(keep=keep, duplicate=duplicate, by=manager)
+    assert CheckIn.objects.filter(patient=duplicate).count() == 1
