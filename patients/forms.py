@@ -54,6 +54,11 @@ class PatientForm(NamesMixin, forms.ModelForm):
         help_text="Tick once the patient has given informed consent. Who recorded it and when is "
         "kept with the record.",
     )
+    # Shown only when the record looks like one already registered (see possible_duplicates).
+    register_anyway = forms.BooleanField(
+        required=False,
+        label="This is a different person: save anyway",
+    )
 
     class Meta:
         model = Patient
@@ -133,6 +138,17 @@ class PatientForm(NamesMixin, forms.ModelForm):
 
     def clean_email(self):
         return self.cleaned_data["email"].strip().lower()
+
+
+class PatientMergeForm(forms.Form):
+    """The record to keep, for merging a duplicate into it (the manager's merge page)."""
+
+    keep = forms.UUIDField(
+        label="Record to keep",
+        help_text="The record number at the end of its page address, e.g. "
+        "3f2b6c1e-0d4a-4b7e-9a51-2c8f0e6d1a90.",
+        error_messages={"invalid": "Enter a record number as shown in its page address."},
+    )
 
 
 class PatientSearchForm(forms.Form):

@@ -9,6 +9,8 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from patients import scheduling
@@ -23,6 +25,7 @@ from patients.models import (
     WorkingHours,
 )
 from patients.scheduling import Interval
+from patients.search import phone_digits
 
 # How far ahead the booking page looks for "next free times", and how many it lists.
 NEXT_FREE_DAYS = 21
@@ -416,3 +419,56 @@ def upcoming_for_portal(*, user, now: datetime.datetime | None = None, limit: in
         .select_related("practitioner", "type")
         .order_by("starts_at", "pk")[:limit]
     )
+
+
+# --- possible duplicates at registration ----------------------------------------------------
+
+# At most this many possible duplicates are listed on the registration form.
+DUPLICATE_LIMIT = 5
+# Fewer digits than a dialable number would match too much (the form asks for 7 to 15).
+DUPLICATE_PHONE_MIN_DIGITS = 7
+
+
+@dataclass
+class PossibleDuplicate:
+    patient: Patient
+    reasons: list[str]
+
+
+def possible_duplicates(
+    *, first_name, last_name, date_of_birth, phone, email, exclude=None
+) -> list[PossibleDuplicate]:
+    """Active records that may be the same person as the one being registered or edited: the
+    same name (ignoring letter case and spacing) and date of birth, the same phone digits, or the
+    same email (ignoring case). One query on indexed columns (``search_name`` and
+    ``date_of_birth``, ``phone_digits``, ``lower(email)``), at most DUPLICATE_LIMIT rows.
+    ``exclude`` is the record being edited."""
+    conditions = []
+    name = " ".join(f"{first_name or ''} {last_name or ''}".split()).lower()
+    if first_name and last_name and date_of_birth:
+        conditions.append(Q(search_name=name, date_of_birth=date_of_birth))
+    digits = phone_digits(phone or "")
+    if len(digits) >= DUPLICATE_PHONE_MIN_DIGITS:
+        conditions.append(Q(phone_digits=digits))
+    email = (email or "").strip().lower()
+    if email:
+        conditions.append(Q(email_lower=email))
+    if not conditions:
+        return []
+    condition = conditions[0]
+    for other in conditions[1:]:
+        condition |= other
+    patients = Patient.objects.active().annotate(email_lower=Lower("email")).filter(condition)
+    if exclude is not None and exclude.pk is not None:
+        patients = patients.exclude(pk=exclude.pk)
+    found = []
+    for patient in patients.order_by("last_name", "first_name", "pk")[:DUPLICATE_LIMIT]:
+        reasons = []
+        if patient.search_name == name and patient.date_of_birth == date_of_birth:
+            reasons.append("same name and date of birth")
+        if len(digits) >= DUPLICATE_PHONE_MIN_DIGITS and patient.phone_digits == digits:
+            reasons.append("same phone")
+        if email and patient.email_lower == email:
+            reasons.append("same email")
+        found.append(PossibleDuplicate(patient=patient, reasons=reasons))
+    return found

@@ -1,3 +1,5 @@
+from django.db.models import Q
+
 from revere import roles
 from treatments.models import HomeProgram, Visit
 from treatments.services.programs import adherence
@@ -7,14 +9,21 @@ def visits_panel(request, patient):
     """The patient's visits, newest first, for physiotherapists and the manager."""
     if not roles.can_see_clinical(request.user):
         return None
-    visits = (
-        Visit.objects.filter(patient=patient)
+    # One query with the visits signed under records merged into this one (they stay there).
+    rows = (
+        Visit.objects.filter(Q(patient=patient) | Q(patient__merged_into=patient))
         .select_related("practitioner", "assessment__condition")
         .order_by("-date", "-created_at")[:50]
     )
+    visits = [v for v in rows if v.patient_id == patient.pk]
+    merged_visits = [v for v in rows if v.patient_id != patient.pk]
     return (
         "treatments/_patient_visits.html",
-        {"visits": visits, "can_start_visit": roles.is_physio(request.user)},
+        {
+            "visits": visits,
+            "merged_visits": merged_visits,
+            "can_start_visit": roles.is_physio(request.user),
+        },
     )
 
 

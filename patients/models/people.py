@@ -161,6 +161,15 @@ class Patient(models.Model):
         blank=True,
         related_name="+",
     )
+    # Set when the manager merged this duplicate into another record (it is archived then): the
+    # visits signed here stay on this row (signed rows are locked) and the kept record lists them.
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="merged_records",
+    )
 
     objects = PatientQuerySet.as_manager()
 
@@ -170,6 +179,8 @@ class Patient(models.Model):
             GinIndex(OpClass(F("search_name"), name="gin_trgm_ops"), name="patient_name_trgm"),
             GinIndex(OpClass(F("phone_digits"), name="gin_trgm_ops"), name="patient_phone_trgm"),
             models.Index(fields=["date_of_birth"], name="patient_dob_idx"),
+            # Possible duplicates at registration look emails up ignoring case.
+            models.Index(Lower("email"), name="patient_email_lower_idx"),
         ]
         constraints = [
             models.CheckConstraint(

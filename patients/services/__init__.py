@@ -12,8 +12,11 @@ from patients.services.booking import (  # noqa: F401
 )
 from patients.services.records import (  # noqa: F401
     EDITABLE_FIELDS,
+    MergeRefused,
     patient_archive,
     patient_create,
+    patient_merge,
+    patient_merge_plan,
     patient_restore,
     patient_update,
 )

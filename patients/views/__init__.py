@@ -7,6 +7,7 @@ from patients.views.records import (  # noqa: F401
     patient_detail,
     patient_edit,
     patient_list,
+    patient_merge,
     patient_restore,
 )
 from patients.views.schedule import (  # noqa: F401

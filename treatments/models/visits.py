@@ -58,7 +58,11 @@ class VisitQuerySet(models.QuerySet):
         from revere import roles
 
         if roles.can_see_clinical(user):
-            return self.filter(patient__archived_at__isnull=True)
+            # A visit signed under a record since merged into an active one stays readable.
+            return self.filter(
+                Q(patient__archived_at__isnull=True)
+                | Q(patient__merged_into__isnull=False, patient__merged_into__archived_at=None)
+            )
         return self.none()
 
 
