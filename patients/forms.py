@@ -348,3 +348,55 @@ class PortalCancelForm(forms.Form):
         label="Reason (optional)",
         help_text="It helps the clinic, but you do not have to give one.",
     )
+
+
+# --- Issue 10: rescheduling ---------------------------------------------------------------------
+
+
+class RescheduleForm(forms.Form):
+    """Move an appointment: the practitioner (the same or another) and the day list the free
+    times; ``start`` is the one chosen."""
+
+    practitioner = forms.ModelChoiceField(
+        label="Practitioner",
+        queryset=Practitioner.objects.none(),
+        empty_label=None,
+        error_messages={
+            "required": "Choose the practitioner.",
+            "invalid_choice": "That practitioner is not taking appointments: choose one from "
+            "the list.",
+        },
+    )
+    day = forms.DateField(
+        label="Day",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={
+            "required": "Choose the day.",
+            "invalid": "Enter the day as YYYY-MM-DD, e.g. 2026-03-09.",
+        },
+    )
+    start = forms.CharField(required=False, max_length=40, label="New start time")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["practitioner"].queryset = selectors.bookable_practitioners()
+
+    def clean_day(self):
+        day = self.cleaned_data["day"]
+        today = timezone.localdate()
+        if day < today:
+            raise forms.ValidationError("That day has passed: choose today or a later day.")
+        if day > today + BOOKING_HORIZON:
+            raise forms.ValidationError("Appointments can be booked up to a year ahead.")
+        return day
+
+    def clean_start(self):
+        start = self.cleaned_data["start"]
+        if not start:
+            return None
+        starts_at = parse_instant(start)
+        if starts_at is None:
+            raise forms.ValidationError(
+                "That start time is not a valid time: choose one from the list."
+            )
+        return starts_at

@@ -62,13 +62,22 @@ def appointment_cancel(request, appointment_uuid):
     refusal = None
     if request.method == "POST" and form.is_valid():
         try:
-            services.appointment_cancel_by_patient(
+            cancelled = services.appointment_cancel_by_patient(
                 appointment=appointment, by=request.user, reason=form.cleaned_data["reason"]
             )
         except ValidationError as exc:
             refusal = exc.messages[0]
         else:
-            messages.success(request, "Your appointment is cancelled. The clinic has been told.")
+            # Issue 10: say only what was sent (the clinic sees it on its schedule either way).
+            notice = cancelled.notice
+            told = ["Your appointment is cancelled."]
+            if notice.patient == "sent":
+                told.append("We emailed you a confirmation.")
+            if notice.clinic == "sent":
+                told.append("The clinic has been told by email.")
+            else:
+                told.append("The clinic sees the cancellation on its schedule.")
+            messages.success(request, " ".join(told))
             return redirect("portal_appointments:list")
     elif not _cancellable_online(appointment, timezone.now()):
         refusal = (

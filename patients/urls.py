@@ -24,4 +24,9 @@ urlpatterns = [
         views.appointment_status,
         name="appointment_status",
     ),
+    path(  # issue 10
+        "appointments/<uuid:appointment_uuid>/reschedule/",
+        views.appointment_reschedule,
+        name="appointment_reschedule",
+    ),
 ]

@@ -214,6 +214,10 @@ CLINIC_ADDRESS = env.str("CLINIC_ADDRESS", default="")
 PORTAL_CANCEL_HOURS = env.int("PORTAL_CANCEL_HOURS", default=24)
 # `manage.py send_reminders` emails about appointments starting within this many hours.
 REMINDER_HOURS = env.int("REMINDER_HOURS", default=24)
+# --- Issue 10: appointment emails ---
+# Where a patient's online cancellation is emailed to the clinic; empty: no email (the schedule
+# still marks it "Cancelled online by the patient").
+CLINIC_NOTIFY_EMAIL = env.str("CLINIC_NOTIFY_EMAIL", default="")
 
 LOGGING = {
     "version": 1,

@@ -245,6 +245,15 @@ class Appointment(models.Model):
     cancellation_reason = models.CharField(max_length=300, blank=True)
     cancelled_by_patient = models.BooleanField(default=False)
     reminded_at = models.DateTimeField(null=True, blank=True)
+    # --- Issue 10: rescheduling and calendar files ---
+    # The start it had before its last move (the history keeps every earlier one), and the
+    # iCalendar SEQUENCE of its .ics files: one more at each change the patient is told of.
+    rescheduled_from = models.DateTimeField(null=True, blank=True)
+    rescheduled_at = models.DateTimeField(null=True, blank=True)
+    rescheduled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    calendar_sequence = models.PositiveIntegerField(default=0, editable=False)
 
     objects = AppointmentQuerySet.as_manager()
 
@@ -304,6 +313,15 @@ class Appointment(models.Model):
     def minutes(self) -> int:
         return int((self.ends_at - self.starts_at).total_seconds() // 60)
 
+    @property
+    def cancelled_online(self) -> bool:
+        """Cancelled by the patient themselves in the portal (not recorded by the desk)."""
+        return (
+            self.cancelled_by_patient
+            and self.cancelled_by_id is not None
+            and self.cancelled_by_id == self.patient.user_id
+        )
+
     def allowed_statuses(self) -> tuple[str, ...]:
         return self.TRANSITIONS[AppointmentStatus(self.status)]
 
@@ -352,7 +370,9 @@ class Appointment(models.Model):
             self.cancelled_by = by
             self.cancellation_reason = reason[:300]
             self.cancelled_by_patient = by_patient
+            self.calendar_sequence += 1  # the METHOD:CANCEL .ics supersedes the last one
             fields += [
+                "calendar_sequence",
                 "cancelled_at",
                 "cancelled_by",
                 "cancellation_reason",

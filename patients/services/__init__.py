@@ -8,6 +8,7 @@ from patients.services.booking import (  # noqa: F401
     appointment_book_any,
     appointment_book_new_caller,
     appointment_cancel_by_patient,
+    appointment_reschedule,
     appointment_set_status,
 )
 from patients.services.records import (  # noqa: F401

@@ -17,6 +17,7 @@ from patients.models import (
     TimeOff,
     WorkingHours,
 )
+from patients.services import notifications
 from patients.services.records import patient_create
 
 # --- Booking ----------------------------------------------------------------------------------
@@ -129,7 +130,7 @@ def appointment_book(
     """
     try:
         with transaction.atomic():
-            return _book_locked(
+            appointment = _book_locked(
                 patient=patient,
                 practitioner=practitioner,
                 type=type,
@@ -139,6 +140,10 @@ def appointment_book(
                 outside_hours_reason=outside_hours_reason,
                 now=now,
             )
+            # Issue 10: the confirmation leaves once the booking commits (not if this savepoint
+            # is rolled back, say by "any practitioner" trying the next one).
+            appointment.notice = notifications.notify_booked(appointment)
+            return appointment
     except OperationalError as exc:
         # Last resort: the row locks should leave PostgreSQL nothing to give up on.
         if getattr(exc.__cause__, "pgcode", None) not in LOST_RACE:
@@ -189,6 +194,13 @@ def _book_locked(
         outside_hours_reason="" if in_hours else reason,
         booked_by=by,
     )
+    _save_checked(appointment)
+    return appointment
+
+
+def _save_checked(appointment: Appointment) -> None:
+    """Validate (the exclusion constraints with messages that say what is in the way) and save;
+    the database's own refusal of a concurrent booking becomes the same kind of error."""
     # full_clean() after every field is set: ExclusionConstraint.validate() skips a constraint
     # whose fields a form left out (DESIGN.md, pitfalls).
     try:
@@ -207,12 +219,11 @@ def _book_locked(
             ) from exc
         if constraint == "appointment_no_practitioner_overlap":
             raise SlotTaken(
-                f"That time was just taken: another booking with {practitioner} was saved a "
-                "moment ago. Choose one of the next free times.",
+                f"That time was just taken: another booking with {appointment.practitioner} was "
+                "saved a moment ago. Choose one of the next free times.",
                 code="slot_taken",
             ) from exc
         raise
-    return appointment
 
 
 # Refusals that depend on the practitioner: "any practitioner" tries the next one.
@@ -308,6 +319,12 @@ def appointment_set_status(
     clicking at once cannot both move it (say, "Arrived" and "Cancel")."""
     locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
     locked.set_status(status, by=by, reason=reason, by_patient=by_patient)
+    # Issue 10: every cancellation (the desk, the patient online, an archive) emails from here.
+    locked.notice = (
+        notifications.notify_cancelled(locked)
+        if locked.status == AppointmentStatus.CANCELLED
+        else None
+    )
     return locked
 
 
@@ -331,10 +348,82 @@ def appointment_cancel_by_patient(
             f"To cancel this one, please call the clinic at {settings.CLINIC_PHONE}.",
             code="too_late",
         )
-    locked.set_status(
-        AppointmentStatus.CANCELLED,
+    return appointment_set_status(
+        appointment=locked,
+        status=AppointmentStatus.CANCELLED,
         by=by,
         reason=reason.strip() or "Cancelled online by the patient.",
         by_patient=True,
     )
+
+
+# --- Rescheduling (issue 10) ------------------------------------------------------------------
+
+
+@transaction.atomic
+def appointment_reschedule(
+    *,
+    appointment: Appointment,
+    starts_at: datetime.datetime,
+    practitioner: Practitioner,
+    by,
+    now: datetime.datetime | None = None,
+) -> Appointment:
+    """Move a booked appointment to ``starts_at`` with ``practitioner`` (the same or another),
+    keeping its row, so its history (pghistory) holds every earlier time. The checks of booking
+    apply: not in the past nor more than a year ahead, an active practitioner, a patient not
+    archived, inside the practitioner's working hours and not during their time off, no overlap
+    for the practitioner (SlotTaken) or the patient. Records the previous start, raises the
+    calendar SEQUENCE and emails the patient the new time once the move commits."""
+    if starts_at.tzinfo is None:
+        raise ValueError("starts_at must be an aware datetime")
+    now = now or timezone.now()
+    starts_at = starts_at.astimezone(datetime.UTC)
+    current = Appointment.objects.select_related("patient").get(pk=appointment.pk)
+    # The booking's lock order: the (new) practitioner's row, the patient's, then the appointment.
+    practitioner, patient = _lock_booking_rows(practitioner, current.patient)
+    locked = (
+        Appointment.objects.select_for_update(of=("self",))
+        .select_related("type")
+        .get(pk=appointment.pk)
+    )
+    if locked.status != AppointmentStatus.BOOKED:
+        raise ValidationError(
+            f"This appointment is {locked.get_status_display().lower()}: only a booked "
+            "appointment can be moved.",
+            code="not_booked",
+        )
+    if starts_at < now:
+        raise ValidationError("That time has already passed: choose a later one.", code="past")
+    if starts_at > now + BOOKING_HORIZON:
+        raise ValidationError("Appointments can be booked up to a year ahead.", code="too_far")
+    if not practitioner.active:
+        raise ValidationError(f"{practitioner} is not taking appointments.", code="inactive")
+    if patient.archived_at is not None:
+        raise ValidationError("This patient's record is archived.", code="archived")
+    interval = scheduling.Interval(
+        starts_at, scheduling.add_minutes(starts_at, locked.type.minutes)
+    )
+    if interval.start == locked.starts_at and practitioner.pk == locked.practitioner_id:
+        raise ValidationError(
+            "The appointment is already at that time: choose another one.", code="unchanged"
+        )
+    if not _in_working_hours(practitioner, interval) or _away(practitioner, interval):
+        raise ValidationError(
+            f"{_span(interval.start, interval.end).capitalize()} is outside {practitioner}'s "
+            "working hours (or they are away). Choose one of the free times.",
+            code="outside_hours",
+        )
+    previous = locked.starts_at
+    locked.patient = patient
+    locked.practitioner = practitioner
+    locked.starts_at, locked.ends_at = interval.start, interval.end
+    locked.outside_hours_reason = ""
+    locked.rescheduled_from = previous
+    locked.rescheduled_at = now
+    locked.rescheduled_by = by
+    locked.calendar_sequence += 1
+    locked.reminded_at = None  # a reminder of the old time does not count for the new one
+    _save_checked(locked)
+    locked.notice = notifications.notify_rescheduled(locked, previous_starts_at=previous)
     return locked

@@ -43,9 +43,16 @@ def _ics_fold(line: str) -> list[str]:
     return [parts[0]] + [" " + part for part in parts[1:]]
 
 
-def appointment_ics(appointment: Appointment, *, now: datetime.datetime | None = None) -> str:
-    """A one-event iCalendar file (METHOD:PUBLISH) with times in UTC and CRLF line endings.
-    No patient name or birth date in it: only the appointment, the clinic and how to reach it."""
+def appointment_ics(
+    appointment: Appointment, *, now: datetime.datetime | None = None, method: str = "PUBLISH"
+) -> str:
+    """A one-event iCalendar file (METHOD:PUBLISH, or CANCEL to take it off the calendar) with
+    times in UTC and CRLF line endings. Its UID stays the appointment's and its SEQUENCE is the
+    appointment's calendar_sequence, so a calendar replaces the earlier file of a moved or
+    cancelled appointment. No patient name or birth date in it: only the appointment, the clinic
+    and how to reach it."""
+    if method not in ("PUBLISH", "CANCEL"):
+        raise ValueError(f"Unsupported iCalendar method {method!r}")
     stamp = "%Y%m%dT%H%M%SZ"
     utc = datetime.UTC
     now = now or timezone.now()
@@ -58,9 +65,10 @@ def appointment_ics(appointment: Appointment, *, now: datetime.datetime | None =
         "VERSION:2.0",
         "PRODID:-//Revere//Clinic appointments//EN",
         "CALSCALE:GREGORIAN",
-        "METHOD:PUBLISH",
+        f"METHOD:{method}",
         "BEGIN:VEVENT",
         f"UID:{appointment.uuid}@revere",
+        f"SEQUENCE:{appointment.calendar_sequence}",
         f"DTSTAMP:{now.astimezone(utc):{stamp}}",
         f"DTSTART:{appointment.starts_at.astimezone(utc):{stamp}}",
         f"DTEND:{appointment.ends_at.astimezone(utc):{stamp}}",
@@ -70,7 +78,7 @@ def appointment_ics(appointment: Appointment, *, now: datetime.datetime | None =
         + _ics_text(
             f"With {appointment.practitioner}. To cancel or change, call {settings.CLINIC_PHONE}."
         ),
-        "STATUS:CONFIRMED",
+        "STATUS:CANCELLED" if method == "CANCEL" else "STATUS:CONFIRMED",
         "END:VEVENT",
         "END:VCALENDAR",
     ]

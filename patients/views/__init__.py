@@ -13,6 +13,7 @@ from patients.views.records import (  # noqa: F401
 from patients.views.schedule import (  # noqa: F401
     appointment_book,
     appointment_detail,
+    appointment_reschedule,
     appointment_status,
     schedule_day,
     schedule_week,

@@ -22,6 +22,7 @@ from patients.forms import (
     BookingSearchForm,
     NewCallerForm,
     PatientSearchForm,
+    RescheduleForm,
     ScheduleDayForm,
 )
 from patients.models import AppointmentStatus, Patient, Practitioner
@@ -233,6 +234,7 @@ def appointment_book(request):
                     f"Booked: {appointment.type} with {appointment.practitioner} on "
                     f"{dateformat.format(start, 'l j F Y')} at {start:%H:%M}.",
                 )
+                _email_message(request, appointment, "confirmation")
                 return redirect("patients:appointment", appointment_uuid=appointment.uuid)
 
     # The free times for the type, practitioner and day searched (valid ones only).
@@ -296,6 +298,18 @@ def appointment_book(request):
     )
 
 
+def _email_message(request, appointment, what: str) -> None:
+    """Issue 10: what became of the email to the patient (the service's Notice), truthfully."""
+    notice = getattr(appointment, "notice", None)
+    if notice is None:
+        return
+    text = notice.patient_message(what)
+    if notice.patient == "sent":
+        messages.info(request, text)
+    else:
+        messages.warning(request, text)
+
+
 # --- One appointment --------------------------------------------------------------------------
 
 
@@ -315,6 +329,7 @@ def _appointment_page(request, appointment, status_form=None):
             "status_form": status_form,
             "allowed": appointment.allowed_statuses(),
             "statuses": AppointmentStatus,
+            "practitioners": selectors.bookable_practitioners(),  # issue 10: reschedule
             "next": _safe_next(request),
         },
     )
@@ -355,7 +370,7 @@ def appointment_status(request, appointment_uuid):
     form = AppointmentStatusForm(request.POST)
     if form.is_valid():
         try:
-            services.appointment_set_status(
+            changed = services.appointment_set_status(
                 appointment=appointment,
                 status=form.cleaned_data["status"],
                 by=request.user,
@@ -367,8 +382,87 @@ def appointment_status(request, appointment_uuid):
         else:
             label = AppointmentStatus(form.cleaned_data["status"]).label.lower()
             messages.success(request, f"The appointment is marked as {label}.")
+            _email_message(request, changed, "cancellation")
             return redirect(
                 _safe_next(request)
                 or reverse("patients:appointment", kwargs={"appointment_uuid": appointment.uuid})
             )
     return _appointment_page(request, appointment, status_form=form)
+
+
+# --- Rescheduling (issue 10) ------------------------------------------------------------------
+
+RESCHEDULE_ERROR_FIELDS = {
+    "practitioner_busy": "start",
+    "slot_taken": "start",
+    "past": "start",
+    "outside_hours": "start",
+    "unchanged": "start",
+    "too_far": "day",
+    "inactive": "practitioner",
+}
+
+
+@staff_required
+def appointment_reschedule(request, appointment_uuid):
+    """Move a booked appointment: choose the practitioner and day (GET lists the free times of
+    its type), then one of them (POST). Anything but a booked appointment is refused."""
+    appointment = _appointment_for(request, appointment_uuid)
+    if appointment.status != AppointmentStatus.BOOKED:
+        messages.error(request, "Only a booked appointment can be moved.")
+        return redirect("patients:appointment", appointment_uuid=appointment.uuid)
+    searched = request.method == "POST" or "day" in request.GET
+    form = RescheduleForm(
+        (request.POST if request.method == "POST" else request.GET) if searched else None,
+        initial={
+            "practitioner": appointment.practitioner_id,
+            "day": timezone.localtime(appointment.starts_at).date(),
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        if data["start"] is None:
+            form.add_error("start", "Choose the new start time.")
+        else:
+            previous = timezone.localtime(appointment.starts_at)
+            try:
+                moved = services.appointment_reschedule(
+                    appointment=appointment,
+                    starts_at=data["start"],
+                    practitioner=data["practitioner"],
+                    by=request.user,
+                )
+            except ValidationError as exc:
+                form.add_error(RESCHEDULE_ERROR_FIELDS.get(getattr(exc, "code", None)), exc)
+            else:
+                start = timezone.localtime(moved.starts_at)
+                messages.success(
+                    request,
+                    f"Moved from {dateformat.format(previous, 'l j F')} at {previous:%H:%M} to "
+                    f"{dateformat.format(start, 'l j F Y')} at {start:%H:%M} with "
+                    f"{moved.practitioner}.",
+                )
+                _email_message(request, moved, "new time")
+                return redirect("patients:appointment", appointment_uuid=moved.uuid)
+    criteria = None
+    if form.is_bound:
+        form.is_valid()
+        cleaned = getattr(form, "cleaned_data", {})
+        if "practitioner" in cleaned and "day" in cleaned:
+            criteria = cleaned
+    free = None
+    if criteria:
+        free = selectors.free_times(
+            type=appointment.type, practitioners=[criteria["practitioner"]], day=criteria["day"]
+        )
+    return render(
+        request,
+        "patients/appointment_reschedule.html",
+        {
+            "appointment": appointment,
+            "form": form,
+            "criteria": criteria,
+            "free_times": free,
+            "selected": _plain(request.POST.get("start", "")),
+        },
+    )
