@@ -9,7 +9,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("patients", "0007_patient_rows_are_never_deleted"),
+        ("patients", "0008_patient_merged_into"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
