@@ -409,6 +409,18 @@ def patient_appointments(
     return upcoming, past
 
 
+def appointments_cancelled_by_archiving(*, patient, now: datetime.datetime | None = None):
+    """Issue 10: the patient's booked appointments still to start, which archiving cancels."""
+    now = now or timezone.now()
+    return (
+        Appointment.objects.filter(
+            patient=patient, status=AppointmentStatus.BOOKED, starts_at__gt=now
+        )
+        .select_related("type", "practitioner")
+        .order_by("starts_at", "pk")
+    )
+
+
 def upcoming_for_portal(*, user, now: datetime.datetime | None = None, limit: int = 20):
     """A portal user's own upcoming booked or arrived appointments, soonest first."""
     now = now or timezone.now()

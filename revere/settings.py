@@ -3,6 +3,7 @@
 See README.md "Configuration" for the variables. Nothing here reads ../shared.
 """
 
+import zoneinfo
 from datetime import timedelta
 from pathlib import Path
 
@@ -130,6 +131,13 @@ PASSWORD_RESET_TIMEOUT = 60 * 60 * 24 * 3
 
 LANGUAGE_CODE = "en-ca"
 TIME_ZONE = env.str("TIME_ZONE", default="America/Vancouver")
+# Issue 10 (clock): zone rules come from the pinned PyPI `tzdata` package, never the system's
+# /usr/share/zoneinfo (older: no BC permanent daylight time from 2026). With an empty search path
+# zoneinfo falls back to the tzdata package. The database connection stays in UTC (Django's
+# default with USE_TZ), so every UTC <-> local conversion happens here in Python, whatever zone
+# data the PostgreSQL server carries. Ignores PYTHONTZPATH on purpose.
+zoneinfo.reset_tzpath(to=[])
+zoneinfo.ZoneInfo.clear_cache()
 USE_I18N = True
 USE_TZ = True
 DATE_INPUT_FORMATS = ["%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y"]

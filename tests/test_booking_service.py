@@ -247,18 +247,20 @@ def _next_fall_back_sunday() -> datetime.date:
 
 
 def test_booking_on_the_fall_back_day_lasts_the_type_length_in_real_time(settings, follow_up):
-    settings.TIME_ZONE = "America/Vancouver"
+    # BC keeps daylight time from 2026 (tzdata 2026): no fall back there any more, so a zone
+    # that still changes clocks.
+    settings.TIME_ZONE = "America/Toronto"
     day = _next_fall_back_sunday()
     physio = give_hours(
         PractitionerFactory(), weekdays=[6], blocks=[(datetime.time(0), datetime.time(4))]
     )
-    tz = ZoneInfo("America/Vancouver")
-    first_0130 = datetime.datetime.combine(day, datetime.time(1, 30), tzinfo=tz)  # PDT
+    tz = ZoneInfo("America/Toronto")
+    first_0130 = datetime.datetime.combine(day, datetime.time(1, 30), tzinfo=tz)  # EDT
     appointment = book(physio, follow_up, first_0130)
     assert appointment.ends_at - appointment.starts_at == datetime.timedelta(minutes=30)
-    # The second 01:30 (PST) an hour later is a different, free time.
+    # The second 01:30 (EST) an hour later is a different, free time.
     second_0130 = first_0130.astimezone(datetime.UTC) + datetime.timedelta(hours=1)
-    assert second_0130.astimezone(tz).strftime("%H:%M %Z") == "01:30 PST"
+    assert second_0130.astimezone(tz).strftime("%H:%M %Z") == "01:30 EST"
     assert book(physio, follow_up, second_0130).pk
 
 

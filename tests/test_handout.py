@@ -175,6 +175,7 @@ def test_handout_uses_the_preferred_name(physio_client, program, own_patient):
             "4 x 1, hold 45 s, 3 times a day, every day",
         ),
         ({"sets": 2, "days_per_week": 5}, "2 sets, 5 days a week"),
+        ({"sets": 1, "days_per_week": 5}, "1 set, 5 days a week"),  # issue 10: not "1 sets"
         (
             {"reps": 10, "times_per_day": 2, "days_per_week": 3},
             "10 reps, twice a day, 3 days a week",

@@ -99,10 +99,11 @@ def test_spring_forward_day_slots_sit_at_the_right_wall_times_and_last_the_right
 
 @pytest.mark.parametrize("minutes", [10, 30, 60])
 def test_fall_back_day_slots_sit_at_the_right_wall_times_and_last_the_right_time(minutes):
-    # 2026-11-01: clocks go back from 02:00 PDT to 01:00 PST.
-    day = datetime.date(2026, 11, 1)
+    # 2025-11-02: clocks go back from 02:00 PDT to 01:00 PST (the last time: BC keeps daylight
+    # time from 2026, tzdata 2026).
+    day = datetime.date(2025, 11, 2)
     slots = free(day=day, minutes=minutes, blocks=DAY)
-    assert slots[0].start == datetime.datetime(2026, 11, 1, 16, 0, tzinfo=UTC)  # 08:00 PST
+    assert slots[0].start == datetime.datetime(2025, 11, 2, 16, 0, tzinfo=UTC)  # 08:00 PST
     expected_count = {10: 32, 30: 30, 60: 26}[minutes]
     assert len(slots) == expected_count
     for slot in slots:
@@ -122,7 +123,7 @@ def test_working_hours_across_the_spring_gap_offer_only_real_times():
 
 
 def test_working_hours_across_the_autumn_repeat_offer_both_01_30s():
-    day = datetime.date(2026, 11, 1)
+    day = datetime.date(2025, 11, 2)
     slots = free(day=day, minutes=30, blocks=[(datetime.time(0), datetime.time(3))])
     starts = walls(slots)
     assert starts.count("01:30") == 2  # 01:30 PDT and, an hour later, 01:30 PST
@@ -130,7 +131,7 @@ def test_working_hours_across_the_autumn_repeat_offer_both_01_30s():
 
 
 def test_add_minutes_counts_elapsed_time_across_the_change():
-    start = datetime.datetime(2026, 11, 1, 1, 30, tzinfo=VANCOUVER)  # first 01:30, PDT
+    start = datetime.datetime(2025, 11, 2, 1, 30, tzinfo=VANCOUVER)  # first 01:30, PDT
     end = scheduling.add_minutes(start, 60)
     assert end - start.astimezone(UTC) == datetime.timedelta(minutes=60)
     assert end.astimezone(VANCOUVER).strftime("%H:%M %Z") == "01:30 PST"
@@ -140,7 +141,7 @@ def test_day_bounds_are_23_and_25_hours_on_change_days():
     assert scheduling.day_bounds(datetime.date(2026, 3, 8), VANCOUVER).end - scheduling.day_bounds(
         datetime.date(2026, 3, 8), VANCOUVER
     ).start == datetime.timedelta(hours=23)
-    bounds = scheduling.day_bounds(datetime.date(2026, 11, 1), VANCOUVER)
+    bounds = scheduling.day_bounds(datetime.date(2025, 11, 2), VANCOUVER)
     assert bounds.end - bounds.start == datetime.timedelta(hours=25)
 
 

@@ -9,9 +9,13 @@ from django.utils import timezone
 
 from patients.models import (
     Appointment,
+    AppointmentStatus,
     Patient,
 )
+from patients.selectors import appointments_cancelled_by_archiving
 from revere.services import assign_fields
+
+PATIENT_ARCHIVED = "Patient archived"
 
 # Fields a registration or edit form may set; the rest are kept by the services below.
 EDITABLE_FIELDS = (
@@ -65,8 +69,15 @@ def patient_update(*, patient: Patient, by, consent_iastr: bool | None = None, *
 
 @transaction.atomic
 def patient_archive(*, patient: Patient, by) -> Patient:
-    """Take a patient out of the default list. Nothing is deleted; a manager can restore it."""
+    """Take a patient out of the default list. Nothing is deleted; a manager can restore it.
+    Their booked appointments still to come are cancelled ("Patient archived"), in the same
+    transaction, so the schedule does not keep time for a record nobody can open."""
+    patient = Patient.objects.select_for_update().get(pk=patient.pk)
     if patient.archived_at is None:
+        for appointment in appointments_cancelled_by_archiving(patient=patient).select_for_update(
+            of=("self",)
+        ):
+            appointment.set_status(AppointmentStatus.CANCELLED, by=by, reason=PATIENT_ARCHIVED)
         patient.archived_at = timezone.now()
         patient.archived_by = by
         patient.save(update_fields=["archived_at", "archived_by", "updated_at"])

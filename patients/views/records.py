@@ -168,13 +168,30 @@ def patient_edit(request, patient_uuid):
 def patient_archive(request, patient_uuid):
     patient = _patient_for(request, patient_uuid)
     if request.method == "POST":
+        booked = selectors.appointments_cancelled_by_archiving(patient=patient).count()
         services.patient_archive(patient=patient, by=request.user)
+        cancelled = (
+            f" {booked} booked appointment{'s' if booked != 1 else ''} to come "
+            f"{'were' if booked != 1 else 'was'} cancelled."
+            if booked
+            else ""
+        )
         messages.success(
             request,
-            f"{patient.full_name} is archived: the record is kept and a manager can restore it.",
+            f"{patient.full_name} is archived: the record is kept and a manager can restore it."
+            + cancelled,
         )
         return redirect("patients:list")
-    return render(request, "patients/patient_archive.html", {"patient": patient})
+    return render(
+        request,
+        "patients/patient_archive.html",
+        {
+            "patient": patient,
+            "future_appointments": list(
+                selectors.appointments_cancelled_by_archiving(patient=patient)
+            ),
+        },
+    )
 
 
 @manager_required

@@ -105,7 +105,7 @@ class ProgramExercise(models.Model):
         if self.sets and self.reps:
             parts.append(f"{self.sets} x {self.reps}")
         elif self.sets:
-            parts.append(f"{self.sets} sets")
+            parts.append(f"{self.sets} set{'s' if self.sets != 1 else ''}")
         elif self.reps:
             parts.append(f"{self.reps} reps")
         if self.hold_seconds:
