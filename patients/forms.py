@@ -31,6 +31,16 @@ def clean_phone_number(value: str, *, required: bool) -> str:
     return value
 
 
+def bookable_day(day):
+    """A day the booking and reschedule forms accept: from today to a year ahead."""
+    today = timezone.localdate()
+    if day < today:
+        raise forms.ValidationError("That day has passed: choose today or a later day.")
+    if day > today + BOOKING_HORIZON:
+        raise forms.ValidationError("Appointments can be booked up to a year ahead.")
+    return day
+
+
 class NamesMixin:
     """First and last name: inner spaces folded, and blank (even all spaces) refused."""
 
@@ -225,13 +235,7 @@ class BookingSearchForm(forms.Form):
         self.fields["practitioner"].queryset = selectors.bookable_practitioners()
 
     def clean_day(self):
-        day = self.cleaned_data["day"]
-        today = timezone.localdate()
-        if day < today:
-            raise forms.ValidationError("That day has passed: choose today or a later day.")
-        if day > today + BOOKING_HORIZON:
-            raise forms.ValidationError("Appointments can be booked up to a year ahead.")
-        return day
+        return bookable_day(self.cleaned_data["day"])
 
 
 def parse_instant(value: str) -> datetime.datetime | None:
@@ -382,13 +386,7 @@ class RescheduleForm(forms.Form):
         self.fields["practitioner"].queryset = selectors.bookable_practitioners()
 
     def clean_day(self):
-        day = self.cleaned_data["day"]
-        today = timezone.localdate()
-        if day < today:
-            raise forms.ValidationError("That day has passed: choose today or a later day.")
-        if day > today + BOOKING_HORIZON:
-            raise forms.ValidationError("Appointments can be booked up to a year ahead.")
-        return day
+        return bookable_day(self.cleaned_data["day"])
 
     def clean_start(self):
         start = self.cleaned_data["start"]
