@@ -1,3 +1,4 @@
+import fcntl
 import json
 import threading
 import warnings
@@ -31,8 +32,16 @@ def ensure_server(pgdata: str) -> str:
         path = Path(pgdata)
         # get_server() wants the parent to exist; it creates pgdata itself with its own owner.
         path.parent.mkdir(parents=True, exist_ok=True)
-        _repair_handle_list(path)
-        server = get_server(path, cleanup_mode="stop")
+        # Several processes may start at once (pytest-xdist workers on a fresh checkout): the
+        # first creates pgdata and starts the server, the others wait here and join it. Without
+        # this, a second process races the first to create pgdata (FileExistsError).
+        with open(path.parent / f".{path.name}.start.lock", "w") as lock_file:
+            fcntl.flock(lock_file, fcntl.LOCK_EX)
+            try:
+                _repair_handle_list(path)
+                server = get_server(path, cleanup_mode="stop")
+            finally:
+                fcntl.flock(lock_file, fcntl.LOCK_UN)
         host = parse_qs(urlsplit(server.get_uri()).query)["host"][0]
         _socket_dirs[pgdata] = host
         return host
