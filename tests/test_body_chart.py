@@ -237,3 +237,21 @@ def test_the_patient_page_chart_costs_the_same_queries_whatever_the_sites(
     with django_assert_num_queries(baseline):
         html = physio_client.get(f"/patients/{patient.uuid}/").content.decode()
     assert "4. Achilles tendon (left)" in html
+
+
+def test_the_record_chart_prints_and_the_picker_does_not(physio_client, visit):
+    review = physio_client.get(url("review", visit)).content.decode()
+    record = re.search(r'<div class="([^"]*)" data-testid="body-chart">', review).group(1)
+    assert "body-chart-record" in record and "d-print-none" not in record
+    step = physio_client.get(url("assessment", visit)).content.decode()
+    picker = re.search(r'<div class="([^"]*)" data-body-chart=', step).group(1)
+    assert "d-print-none" in picker
+
+
+def test_no_screening_picker_when_the_catalogue_has_no_local_item(physio_client, visit):
+    from treatments.models import Contraindication
+
+    Contraindication.objects.filter(scope="local").update(active=False)
+    html = physio_client.get(url("screening", visit)).content.decode()
+    assert "data-body-chart" not in html
+    assert 'name="ci_hemophilia"' in html  # the systemic rows remain
