@@ -171,9 +171,12 @@ def _resolve(data, *, patient, new_caller, wanted_time, explicit):
         if chosen is None:
             return search, None
         type_reason = _type_reason(chosen, assessed, wanted_time, fits)
+        # The preselected type fills the gap in the bound form (``values`` is its data, so the
+        # page shows it chosen) without validating the form again.
         values["type"] = str(chosen.pk)
-        search = BookingSearchForm(values, phone_only=new_caller)
-    if not search.is_valid():
+        search.errors.pop("type", None)
+        search.cleaned_data["type"] = chosen
+    if search.errors:
         return search, None
 
     cleaned = search.cleaned_data
@@ -181,11 +184,9 @@ def _resolve(data, *, patient, new_caller, wanted_time, explicit):
         first_free = next(
             (d for d in found.days[:STRIP_DAYS] if found.times(cleaned["type"], d)), None
         )
-        if first_free is not None and first_free != day:
+        if first_free is not None:
             values["day"] = f"{first_free:%Y-%m-%d}"
-            search = BookingSearchForm(values, phone_only=new_caller)
-            search.is_valid()
-            cleaned = search.cleaned_data
+            cleaned["day"] = first_free
     criteria = Criteria(
         search=search,
         data=cleaned,

@@ -280,6 +280,7 @@ def appointment_reschedule(request, appointment_uuid):
             "form": form,
             "criteria": criteria,
             "free_times": free,
+            "free_parts": selectors.day_parts(free) if free else [],  # issue 10: the time grid
             "selected": _plain(request.POST.get("start", "")),
         },
     )
