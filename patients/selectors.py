@@ -17,6 +17,7 @@ from patients import scheduling
 from patients.models import (
     ACTIVE_STATUSES,
     Appointment,
+    AppointmentKind,
     AppointmentStatus,
     AppointmentType,
     Patient,
@@ -82,10 +83,19 @@ class Availability:
 
     blocks: dict[int, dict[int, list[tuple[datetime.time, datetime.time]]]]
     busy: dict[int, list[Interval]]
+    # Issue 10: the patient being booked is busy too (with anyone): their other appointments.
+    patient_busy: list[Interval] = field(default_factory=list)
 
 
-def _availability(practitioner_ids: list[int], span: Interval) -> Availability:
-    """Three queries: working hours, time off and the appointments holding their time."""
+def _availability(
+    practitioner_ids: list[int],
+    span: Interval,
+    *,
+    patient: Patient | None = None,
+    ignore: Appointment | None = None,
+) -> Availability:
+    """Three queries: working hours, time off and the appointments holding their time; a fourth
+    with ``patient``: their own active appointments, except ``ignore`` (the one being moved)."""
     blocks: dict[int, dict[int, list]] = defaultdict(lambda: defaultdict(list))
     for hours in WorkingHours.objects.filter(practitioner_id__in=practitioner_ids):
         blocks[hours.practitioner_id][hours.weekday].append((hours.starts, hours.ends))
@@ -101,7 +111,18 @@ def _availability(practitioner_ids: list[int], span: Interval) -> Availability:
         .values_list("practitioner_id", "starts_at", "ends_at")
     ):
         busy[practitioner_id].append(Interval(starts_at, ends_at))
-    return Availability(blocks=blocks, busy=busy)
+    patient_busy = []
+    if patient is not None:
+        own = Appointment.objects.active().filter(patient=patient)
+        if ignore is not None:
+            own = own.exclude(pk=ignore.pk)
+        patient_busy = [
+            Interval(starts_at, ends_at)
+            for starts_at, ends_at in own.overlapping(span.start, span.end).values_list(
+                "starts_at", "ends_at"
+            )
+        ]
+    return Availability(blocks=blocks, busy=busy, patient_busy=patient_busy)
 
 
 @dataclass
@@ -141,7 +162,7 @@ def _free_times(
                 day=day,
                 minutes=minutes,
                 blocks=availability.blocks[practitioner.pk][day.weekday()],
-                busy=availability.busy[practitioner.pk],
+                busy=availability.busy[practitioner.pk] + availability.patient_busy,
                 tz=tz,
                 not_before=now,
             ):
@@ -151,19 +172,67 @@ def _free_times(
     return [by_start[start] for start in sorted(by_start)]
 
 
+@dataclass
+class FreeDays:
+    """The availability of some practitioners over some consecutive days, loaded once: the free
+    times of any type on any of those days come from it without another query."""
+
+    practitioners: list[Practitioner]
+    days: list[datetime.date]
+    availability: Availability
+    now: datetime.datetime
+
+    def times(self, type: AppointmentType, day: datetime.date) -> list[FreeTime]:
+        if day not in self.days:
+            raise ValueError(f"{day} is outside the days loaded")
+        return _free_times(self.practitioners, type.minutes, [day], self.availability, self.now)
+
+    def counts(self, type: AppointmentType) -> dict[datetime.date, int]:
+        """How many free start times of ``type`` each day has."""
+        return {day: len(self.times(type, day)) for day in self.days}
+
+
+def free_days(
+    *,
+    practitioners: list[Practitioner],
+    first_day: datetime.date,
+    days: int = 1,
+    patient: Patient | None = None,
+    ignore: Appointment | None = None,
+    now: datetime.datetime | None = None,
+) -> FreeDays:
+    """Working hours minus time off minus active appointments of ``practitioners`` from
+    ``first_day`` for ``days`` days; with ``patient``, minus that patient's own other active
+    appointments (with anyone: the booking service refuses an overlap, so the page does not
+    offer one), except ``ignore``. Three queries (four with ``patient``) whatever the span."""
+    practitioners = list(practitioners)
+    tz = clinic_tz()
+    all_days = [first_day + datetime.timedelta(days=n) for n in range(days)]
+    span = Interval(
+        scheduling.day_bounds(all_days[0], tz).start, scheduling.day_bounds(all_days[-1], tz).end
+    )
+    availability = _availability(
+        [p.pk for p in practitioners], span, patient=patient, ignore=ignore
+    )
+    return FreeDays(practitioners, all_days, availability, now or timezone.now())
+
+
 def free_times(
     *,
     type: AppointmentType,
     practitioners: list[Practitioner],
     day: datetime.date,
     now: datetime.datetime | None = None,
+    patient: Patient | None = None,
+    ignore: Appointment | None = None,
 ) -> list[FreeTime]:
     """The free start times of ``type`` on ``day`` for any of ``practitioners``: working hours
-    minus time off minus active appointments, none in the past. Three queries."""
-    practitioners = list(practitioners)
-    bounds = scheduling.day_bounds(day, clinic_tz())
-    availability = _availability([p.pk for p in practitioners], bounds)
-    return _free_times(practitioners, type.minutes, [day], availability, now or timezone.now())
+    minus time off minus active appointments (the patient's own too, when given), none in the
+    past. Three queries (four with ``patient``)."""
+    found = free_days(
+        practitioners=practitioners, first_day=day, patient=patient, ignore=ignore, now=now
+    )
+    return found.times(type, day)
 
 
 def next_free_times(
@@ -174,20 +243,100 @@ def next_free_times(
     limit: int = NEXT_FREE_LIMIT,
     days: int = NEXT_FREE_DAYS,
     now: datetime.datetime | None = None,
+    patient: Patient | None = None,
 ) -> list[FreeTime]:
     """The first ``limit`` free start times from ``after`` on, looking ``days`` ahead. Three
-    queries whatever the span."""
+    queries (four with ``patient``) whatever the span."""
     practitioners = list(practitioners)
-    tz = clinic_tz()
-    first_day = timezone.localtime(after, tz).date()
-    span = Interval(
-        scheduling.day_bounds(first_day, tz).start,
-        scheduling.day_bounds(first_day + datetime.timedelta(days=days - 1), tz).end,
+    first_day = timezone.localtime(after, clinic_tz()).date()
+    found = free_days(
+        practitioners=practitioners, first_day=first_day, days=days, patient=patient, now=now
     )
-    availability = _availability([p.pk for p in practitioners], span)
-    not_before = max(after, now or timezone.now())
-    all_days = [first_day + datetime.timedelta(days=n) for n in range(days)]
-    return _free_times(practitioners, type.minutes, all_days, availability, not_before)[:limit]
+    not_before = max(after, found.now)
+    return _free_times(practitioners, type.minutes, found.days, found.availability, not_before)[
+        :limit
+    ]
+
+
+# Issue 10: the booking page groups the free times of a day by the wall clock.
+DAY_PARTS = (
+    ("Morning", datetime.time(0), datetime.time(12)),
+    ("Afternoon", datetime.time(12), datetime.time(17)),
+    ("Evening", datetime.time(17), datetime.time.max),
+)
+
+
+@dataclass
+class DayPart:
+    name: str
+    times: list[FreeTime]
+
+
+def day_parts(times: list[FreeTime]) -> list[DayPart]:
+    """``times`` grouped Morning (before 12:00), Afternoon (12:00 to 17:00) and Evening (from
+    17:00) by their wall-clock start, in order; a part without a free time is left out."""
+    parts = []
+    for name, starts, ends in DAY_PARTS:
+        mine = [t for t in times if starts <= t.starts_at.time() < ends]
+        if mine:
+            parts.append(DayPart(name, mine))
+    return parts
+
+
+# --- what the booking page preselects (issue 10) ----------------------------------------------
+
+
+def has_been_assessed(*, patient: Patient, before: datetime.datetime | None = None) -> bool:
+    """Whether the patient has had an initial assessment: one booked, arrived or completed that
+    starts before ``before`` (any, when None), or a clinical visit on record (every visit holds
+    an assessment; "visits" is the treatments app's reverse name, used without importing it).
+    One query."""
+    initial = Q(
+        appointments__type__kind=AppointmentKind.INITIAL_ASSESSMENT,
+        appointments__status__in=[s.value for s in ACTIVE_STATUSES],
+    )
+    if before is not None:
+        initial &= Q(appointments__starts_at__lt=before)
+    return Patient.objects.filter(pk=patient.pk).filter(initial | Q(visits__isnull=False)).exists()
+
+
+def last_practitioner_id(*, patient: Patient) -> int | None:
+    """The practitioner of the patient's latest appointment that held its time, if still
+    bookable: the booking page offers the same one first. One query."""
+    return (
+        Appointment.objects.active()
+        .filter(patient=patient, practitioner__active=True)
+        .order_by("-starts_at", "-pk")
+        .values_list("practitioner_id", flat=True)
+        .first()
+    )
+
+
+def suggested_type(
+    types: list[AppointmentType], *, assessed: bool | None, fits=None
+) -> AppointmentType | None:
+    """The type the booking page preselects among ``types``: the follow-up for a patient who has
+    been assessed, the initial assessment otherwise (``assessed`` None: a new caller, so the
+    consultation call). When ``fits(type)`` says it does not fit the chosen time, the
+    consultation call if that fits (only a few minutes are free there), else the first
+    preference anyway (the page then says the time is not free for it). No query."""
+    by_kind: dict[str, AppointmentType] = {}
+    for type in types:
+        by_kind.setdefault(type.kind, type)
+    if assessed is None:
+        preferences = [AppointmentKind.CONSULTATION]
+    elif assessed:
+        preferences = [AppointmentKind.FOLLOW_UP, AppointmentKind.CONSULTATION]
+    else:
+        preferences = [AppointmentKind.INITIAL_ASSESSMENT, AppointmentKind.CONSULTATION]
+    candidates = [by_kind[kind] for kind in preferences if kind in by_kind]
+    if fits is not None:
+        for type in candidates:
+            if fits(type):
+                return type
+    if candidates:
+        return candidates[0]
+    return types[0] if types else None
 
 
 # --- the schedule grid --------------------------------------------------------------------

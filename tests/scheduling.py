@@ -60,14 +60,20 @@ def second_practitioner(db):
 
 @pytest.fixture
 def follow_up(db):
-    return AppointmentTypeFactory(name="Follow-up IASTR", minutes=30, mode="in_clinic")
+    return AppointmentTypeFactory(
+        name="Follow-up IASTR", minutes=30, mode="in_clinic", kind="follow_up"
+    )
 
 
 @pytest.fixture
 def initial_assessment(db):
-    return AppointmentTypeFactory(name="Initial assessment", minutes=60, mode="in_clinic")
+    return AppointmentTypeFactory(
+        name="Initial assessment", minutes=60, mode="in_clinic", kind="initial_assessment"
+    )
 
 
 @pytest.fixture
 def consultation_call(db):
-    return AppointmentTypeFactory(name="Free 10-minute consultation call", minutes=10, mode="phone")
+    return AppointmentTypeFactory(
+        name="Free 10-minute consultation call", minutes=10, mode="phone", kind="consultation"
+    )

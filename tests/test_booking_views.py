@@ -77,7 +77,7 @@ def test_booking_page_lists_free_times_with_the_chosen_one_preselected(
     html = response.content.decode()
     starts = [t.starts_at.strftime("%H:%M") for t in response.context["free_times"]]
     assert "08:30" in starts and "09:00" not in starts and "09:15" not in starts
-    assert f'value="{at(MONDAY, "10:15").isoformat()}" checked' in html
+    assert f'value="{at(MONDAY, "10:15").isoformat()}" autocomplete="off" checked>' in html
     assert "Ines Valdivia" in html
 
 
@@ -91,7 +91,8 @@ def test_the_free_slot_link_from_the_schedule_asks_for_the_patient_first(
     assert response.status_code == 200
     assert "Find the patient" in html
     assert "This field is required" not in html  # nothing chosen yet is not an error
-    assert f'<option value="{practitioner.pk}" selected>' in html
+    # Issue 10: the time and practitioner are shown from the start, not at the third step.
+    assert "at 08:15</strong> with <strong>Alex Moreau, PT</strong>" in html
     found = front_desk_client.get(
         BOOK,
         {
@@ -111,10 +112,17 @@ def test_any_practitioner_shows_who_is_free_and_books_one_of_them(
     AppointmentFactory(practitioner=practitioner, type=follow_up, starts_at=at(MONDAY, "09:00"))
     page = front_desk_client.get(
         BOOK,
-        {"patient": patient.uuid, "type": follow_up.pk, "day": f"{MONDAY:%Y-%m-%d}"},
+        {
+            "patient": patient.uuid,
+            "type": follow_up.pk,
+            "practitioner": "",
+            "day": f"{MONDAY:%Y-%m-%d}",
+        },
     ).content.decode()
-    assert "(Alex Moreau, PT or Chidi Okafor, PT)" in page
-    assert "(Chidi Okafor, PT)" in page
+    # Issue 10: a time when everyone is free is the time alone; otherwise it names who is.
+    assert '>08:30<span class="visually-hidden"> to 09:00</span></label>' in page
+    assert ' to 09:30</span><span class="d-block small">Chidi Okafor, PT</span></label>' in page
+    assert "Alex Moreau, PT or Chidi Okafor, PT" not in page
     response = front_desk_client.post(BOOK, form(patient, None, follow_up))
     assert response.status_code == 302
     assert Appointment.objects.get(patient=patient).practitioner == second_practitioner

@@ -3,6 +3,7 @@
 import pytest
 
 from tests.factories import PatientFactory
+from tests.scheduling import *  # noqa: F403 (fixtures)
 
 pytestmark = pytest.mark.django_db
 
@@ -48,3 +49,44 @@ def test_patient_detail_query_count_is_fixed(
     with django_assert_num_queries(DETAIL_QUERIES[client_fixture]):
         response = client.get(f"/patients/{patient.uuid}/")
     assert "Given; recorded by" in response.content.decode()
+
+
+# Issue 10, the booking page from a patient's page (nothing chosen yet): session, user,
+# second-factor device, groups, the patient; their last practitioner (validated); working
+# hours, time off, the practitioner's and the patient's own appointments over the whole strip of
+# days (one span, not one query per day); the types for the rule and whether the patient has
+# been assessed; then the type and practitioner choices as the page renders them.
+BOOKING_PAGE_QUERIES = 15
+
+
+def test_booking_page_query_count_is_fixed(
+    front_desk_client, django_assert_num_queries, practitioner, follow_up
+):
+    import datetime
+
+    from django.utils import timezone
+
+    from tests.factories import AppointmentFactory
+
+    patient = PatientFactory()
+    AppointmentFactory(  # seen by Alex last week: Alex is preselected
+        patient=patient,
+        practitioner=practitioner,
+        type=follow_up,
+        starts_at=timezone.now().replace(microsecond=0) - datetime.timedelta(days=7),
+        status="completed",
+    )
+    url = f"/patients/appointments/book/?patient={patient.uuid}"
+    with django_assert_num_queries(BOOKING_PAGE_QUERIES):
+        front_desk_client.get(url)
+    start = timezone.now().replace(microsecond=0) + datetime.timedelta(days=2)
+    for n in range(8):
+        AppointmentFactory(
+            patient=patient if n % 2 else PatientFactory(),
+            practitioner=practitioner,
+            type=follow_up,
+            starts_at=start + datetime.timedelta(days=n, minutes=45 * n),
+        )
+    with django_assert_num_queries(BOOKING_PAGE_QUERIES):
+        response = front_desk_client.get(url)
+    assert response.context["criteria"].practitioner == practitioner

@@ -4,6 +4,7 @@ hours, time off, appointment types and appointments (appointments.py)."""
 from patients.models.appointments import (  # noqa: F401
     ACTIVE_STATUSES,
     Appointment,
+    AppointmentKind,
     AppointmentMode,
     AppointmentQuerySet,
     AppointmentStatus,

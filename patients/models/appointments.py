@@ -118,6 +118,17 @@ class AppointmentMode(models.TextChoices):
     PHONE = "phone", "Phone call"
 
 
+class AppointmentKind(models.TextChoices):
+    """What a type is for, so the booking page can preselect one (issue 10): a follow-up for a
+    patient already assessed, an initial assessment otherwise, the free consultation call where
+    only a few minutes are free."""
+
+    INITIAL_ASSESSMENT = "initial_assessment", "Initial assessment"
+    FOLLOW_UP = "follow_up", "Follow-up"
+    CONSULTATION = "consultation", "Free consultation call"
+    OTHER = "other", "Other"
+
+
 @track_changes()
 class AppointmentType(models.Model):
     name = models.CharField(max_length=80, unique=True)
@@ -125,6 +136,14 @@ class AppointmentType(models.Model):
         "Length (minutes)", validators=[MinValueValidator(5), MaxValueValidator(480)]
     )
     mode = models.CharField(max_length=12, choices=AppointmentMode.choices)
+    kind = models.CharField(
+        max_length=20,
+        choices=AppointmentKind.choices,
+        default=AppointmentKind.OTHER,
+        help_text="The booking page preselects the follow-up for a patient who has had an "
+        "initial assessment, the initial assessment otherwise, and the consultation call where "
+        "only a few minutes are free.",
+    )
     active = models.BooleanField(
         default=True, help_text="Untick to stop offering it; past appointments keep it."
     )

@@ -1,5 +1,6 @@
 """Views of the front desk's domain: patient records, the schedule and booking."""
 
+from patients.views.booking import appointment_book  # noqa: F401
 from patients.views.records import (  # noqa: F401
     archived_list,
     patient_archive,
@@ -11,7 +12,6 @@ from patients.views.records import (  # noqa: F401
     patient_restore,
 )
 from patients.views.schedule import (  # noqa: F401
-    appointment_book,
     appointment_detail,
     appointment_reschedule,
     appointment_status,

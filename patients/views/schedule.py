@@ -2,7 +2,6 @@
 
 import datetime
 import re
-import uuid
 from urllib.parse import urlsplit
 
 from django.contrib import messages
@@ -11,21 +10,17 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import Resolver404, resolve, reverse
 from django.utils import dateformat, timezone
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from audit.services import access_log
-from patients import scheduling, selectors, services
+from patients import selectors, services
 from patients.forms import (
     AppointmentStatusForm,
-    BookingForm,
-    BookingSearchForm,
-    NewCallerForm,
-    PatientSearchForm,
     RescheduleForm,
     ScheduleDayForm,
 )
-from patients.models import AppointmentStatus, Patient, Practitioner
+from patients.models import AppointmentStatus, Practitioner
 from revere.access import staff_required
 
 # --- Raw query parameters -----------------------------------------------------------------------
@@ -113,189 +108,6 @@ def schedule_week_pick(request):
     url = reverse("patients:schedule_week", args=[practitioner.pk])
     day, _ = _chosen_day(request)
     return redirect(f"{url}?day={day:%Y-%m-%d}")
-
-
-# --- Booking ----------------------------------------------------------------------------------
-
-# Which field of the booking form shows each refusal of the booking service.
-BOOKING_ERROR_FIELDS = {
-    "outside_hours": "outside_hours",
-    "practitioner_busy": "start",
-    "slot_taken": "start",
-    "past": "start",
-    "too_far": "day",
-    "needs_registration": "type",
-}
-
-
-def _booking_patient(request, value):
-    """The patient named by ?patient=<uuid>, scoped to the user; a wrong one is a 404."""
-    if not value:
-        return None
-    try:
-        patient_uuid = uuid.UUID(str(value))
-    except ValueError:
-        raise Http404("No such patient.") from None
-    return get_object_or_404(Patient.objects.visible_to(request.user), uuid=patient_uuid)
-
-
-def _free_practitioners_at(type, practitioner, starts_at) -> list:
-    """Who could take ``starts_at``: the chosen practitioner, or for "any" those free then."""
-    if practitioner is not None:
-        return [practitioner]
-    day = timezone.localtime(starts_at, timezone.get_default_timezone()).date()
-    for free in selectors.free_times(
-        type=type, practitioners=selectors.bookable_practitioners(), day=day
-    ):
-        if free.slot.start == starts_at:
-            return free.practitioners
-    return []
-
-
-def _book(request, data, patient, caller):
-    practitioner = data["practitioner"]
-    common = {"type": data["type"], "starts_at": data["starts_at"], "by": request.user}
-    if caller is not None:
-        return services.appointment_book_new_caller(
-            **caller,
-            practitioners=_free_practitioners_at(data["type"], practitioner, data["starts_at"]),
-            notes=data["notes"],
-            outside_hours_reason=data["outside_hours_reason"],
-            **common,
-        )
-    if practitioner is None:
-        return services.appointment_book_any(
-            patient=patient,
-            practitioners=_free_practitioners_at(data["type"], None, data["starts_at"]),
-            notes=data["notes"],
-            **common,
-        )
-    return services.appointment_book(
-        patient=patient,
-        practitioner=practitioner,
-        notes=data["notes"],
-        outside_hours_reason=data["outside_hours_reason"],
-        **common,
-    )
-
-
-@staff_required
-def appointment_book(request):
-    """Choose the patient (or a new caller), the type, practitioner and day; pick a free time;
-    confirm. GET lists; POST books (and on a refusal lists again, with what was typed)."""
-    data = request.POST if request.method == "POST" else request.GET
-    new_caller = data.get("new_caller") == "1"
-    patient = None if new_caller else _booking_patient(request, data.get("patient"))
-
-    searched = request.method == "POST" or "type" in request.GET
-    search = BookingSearchForm(
-        data if searched else None,
-        phone_only=new_caller,
-        initial={
-            "practitioner": _row_id(request.GET.get("practitioner", "")),
-            "day": _chosen_day(request)[0],
-        },
-    )
-    book_form = BookingForm(
-        request.POST if request.method == "POST" else None, phone_only=new_caller
-    )
-    caller_form = NewCallerForm(request.POST or None) if new_caller else None
-    next_times = None
-
-    if request.method == "POST":
-        ready = book_form.is_valid() and (caller_form is None or caller_form.is_valid())
-        if patient is None and not new_caller:
-            book_form.add_error(None, "Choose the patient first.")
-            ready = False
-        if ready:
-            try:
-                appointment = _book(
-                    request,
-                    book_form.cleaned_data,
-                    patient,
-                    caller_form.cleaned_data if caller_form else None,
-                )
-            except services.SlotTaken as exc:
-                book_form.add_error("start", exc)
-                data_ok = book_form.cleaned_data
-                next_times = selectors.next_free_times(
-                    type=data_ok["type"],
-                    practitioners=[data_ok["practitioner"]]
-                    if data_ok["practitioner"]
-                    else selectors.bookable_practitioners(),
-                    after=data_ok["starts_at"],
-                )
-            except ValidationError as exc:
-                book_form.add_error(BOOKING_ERROR_FIELDS.get(getattr(exc, "code", None)), exc)
-            else:
-                start = timezone.localtime(appointment.starts_at)
-                messages.success(
-                    request,
-                    f"Booked: {appointment.type} with {appointment.practitioner} on "
-                    f"{dateformat.format(start, 'l j F Y')} at {start:%H:%M}.",
-                )
-                _email_message(request, appointment, "confirmation")
-                return redirect("patients:appointment", appointment_uuid=appointment.uuid)
-
-    # The free times for the type, practitioner and day searched (valid ones only).
-    criteria = search.cleaned_data if search.is_bound and search.is_valid() else None
-    free = None
-    if criteria and (patient is not None or new_caller):
-        practitioners = (
-            [criteria["practitioner"]]
-            if criteria["practitioner"]
-            else list(selectors.bookable_practitioners())
-        )
-        free = selectors.free_times(
-            type=criteria["type"], practitioners=practitioners, day=criteria["day"]
-        )
-        if not free and next_times is None:
-            next_times = selectors.next_free_times(
-                type=criteria["type"],
-                practitioners=practitioners,
-                after=scheduling.day_bounds(
-                    criteria["day"] + datetime.timedelta(days=1), selectors.clinic_tz()
-                ).start,
-            )
-
-    # Patient search, when no patient is chosen yet.
-    patient_search = PatientSearchForm(request.GET if "q" in request.GET else None)
-    matches = None
-    if patient is None and not new_caller and patient_search.is_bound and patient_search.is_valid():
-        matches = list(
-            Patient.objects.visible_to(request.user).search(patient_search.cleaned_data["q"])[:10]
-        )
-
-    carry = {
-        key: _plain(data.get(key, ""))
-        for key in ("type", "practitioner", "day", "time")
-        if _plain(data.get(key, ""))
-    }
-    selected = _plain(request.POST.get("start", ""))
-    wanted_time = request.GET.get("time", "")
-    wanted_time = wanted_time if WALL_TIME.fullmatch(wanted_time) else ""
-    return render(
-        request,
-        "patients/appointment_book.html",
-        {
-            "patient": patient,
-            "new_caller": new_caller,
-            "search": search,
-            "criteria": criteria,
-            "book_form": book_form,
-            "caller_form": caller_form,
-            "free_times": free,
-            "next_times": next_times,
-            "selected": selected,
-            "wanted_time": wanted_time,
-            "patient_search": patient_search,
-            "matches": matches,
-            # What the user chose so far, carried through the patient search links.
-            "carry": carry,
-            "carry_query": urlencode(carry),
-            "caller_carry_query": urlencode({k: v for k, v in carry.items() if k != "type"}),
-        },
-    )
 
 
 def _email_message(request, appointment, what: str) -> None:
@@ -452,8 +264,13 @@ def appointment_reschedule(request, appointment_uuid):
             criteria = cleaned
     free = None
     if criteria:
+        # Issue 10: not over the patient's other appointments (this one aside: it moves).
         free = selectors.free_times(
-            type=appointment.type, practitioners=[criteria["practitioner"]], day=criteria["day"]
+            type=appointment.type,
+            practitioners=[criteria["practitioner"]],
+            day=criteria["day"],
+            patient=appointment.patient,
+            ignore=appointment,
         )
     return render(
         request,
@@ -463,6 +280,7 @@ def appointment_reschedule(request, appointment_uuid):
             "form": form,
             "criteria": criteria,
             "free_times": free,
+            "free_parts": selectors.day_parts(free) if free else [],  # issue 10: the time grid
             "selected": _plain(request.POST.get("start", "")),
         },
     )

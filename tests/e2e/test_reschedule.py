@@ -40,7 +40,9 @@ def test_front_desk_reschedules_from_the_appointment_page(page):
     page.get_by_role("button", name="Reschedule").click()
 
     expect(page.get_by_role("heading", name="Reschedule: Follow-up IASTR")).to_be_visible()
-    page.get_by_role("radio", name=re.compile(r"^14:30–15:00")).check()
+    # Issue 10: the times are buttons (radio inputs styled as buttons): a click on the label.
+    page.locator("label").filter(has_text=re.compile(r"^14:30")).click()
+    expect(page.get_by_role("radio", name=re.compile(r"^14:30 to 15:00"))).to_be_checked()
     page.get_by_role("button", name="Move the appointment").click()
 
     expect(
