@@ -79,9 +79,9 @@ def _patient_record(physio, *, size):
     """A patient with ``size`` visits (the last one's program of ``2 * size`` exercises, checked
     in on ``size`` days) and ``size`` appointments each side of today."""
     patient = PatientFactory(consent_iastr_recorded_by=physio, consent_iastr_at=timezone.now())
+    program = build_program(physio, *_exercise_codes(2 * size), patient=patient)
     for _ in range(size - 1):
         Visit.objects.create(patient=patient, practitioner=physio.practitioner)
-    program = build_program(physio, *_exercise_codes(2 * size), patient=patient)
     items = list(program.items.all())
     today = timezone.localdate()
     for n in range(min(size, 14)):
@@ -162,13 +162,13 @@ def test_booking_post_query_count_is_fixed(
     front_desk_client, practitioner, follow_up, django_assert_num_queries
 ):
     monday = future_day(0)
-    for size, start in ((3, "11:00"), (30, "16:00")):
+    for size, first, start in ((3, "08:00", "11:00"), (30, "13:00", "16:00")):
         # ``size`` appointments of the practitioner around it, that week and the next
         for n in range(size):
             AppointmentFactory(
                 practitioner=practitioner,
                 type=follow_up,
-                starts_at=at(monday + datetime.timedelta(days=n % 10), "08:00")
+                starts_at=at(monday + datetime.timedelta(days=n % 10), first)
                 + datetime.timedelta(minutes=30 * (n // 10)),
             )
         patient = PatientFactory()
