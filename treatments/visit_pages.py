@@ -24,9 +24,11 @@ STEP_URLS = {
 }
 
 
-def visit_for(request, visit_uuid) -> Visit:
+def visit_for(request, visit_uuid, *, related=()) -> Visit:
+    """The visit with what every step shows; ``related`` names more one-to-one rows to load in
+    the same query (the review page's session, program, precaution's author)."""
     queryset = Visit.objects.visible_to(request.user).select_related(
-        "patient", "practitioner", "assessment__condition", "screening", "signed_by"
+        "patient", "practitioner", "assessment__condition", "screening", "signed_by", *related
     )
     return get_object_or_404(queryset, uuid=visit_uuid)
 
@@ -44,17 +46,16 @@ def refuse_write(request, visit):
     return redirect("visits:review", visit_uuid=visit.uuid)
 
 
-def screening_with_findings(visit):
-    return (
-        Screening.objects.filter(visit=visit)
-        .prefetch_related(
-            Prefetch(
-                "findings",
-                queryset=ScreeningFinding.objects.select_related("contraindication", "region"),
-            )
-        )
-        .first()
+def findings_prefetch() -> Prefetch:
+    """A screening's findings with what the pages print of them (a new Prefetch each time: the
+    prefetch machinery may annotate the one it is given)."""
+    return Prefetch(
+        "findings", queryset=ScreeningFinding.objects.select_related("contraindication", "region")
     )
+
+
+def screening_with_findings(visit):
+    return Screening.objects.filter(visit=visit).prefetch_related(findings_prefetch()).first()
 
 
 def step_context(request, visit, step, **extra):

@@ -2,9 +2,9 @@ import uuid
 
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex, OpClass
-from django.contrib.postgres.search import TrigramWordSimilarity
+from django.contrib.postgres.search import TrigramStrictWordSimilarity, TrigramWordSimilarity
 from django.db import models
-from django.db.models import F, Func, Q, Value
+from django.db.models import ExpressionWrapper, F, Func, Q, Value
 from django.db.models.functions import Concat, Lower
 from django.utils import timezone
 
@@ -34,8 +34,27 @@ class Practitioner(models.Model):
 
 
 # pg_trgm's own word-similarity threshold (0.6) misses a single transposed letter in a short
-# name ("Jonhson" scores 0.33 against "Johnson"); 0.3 is its plain-similarity default.
+# name ("Jonhson" scores 0.33 against "Johnson"); 0.3 is its plain-similarity default. The
+# index-backed operator ``<%`` reads the threshold from the connection's settings, so it is set
+# there (settings.DATABASES OPTIONS, ``-c pg_trgm.word_similarity_threshold``): no extra query.
 NAME_SIMILARITY_THRESHOLD = 0.3
+
+# One word of the name holding exactly the letters typed, in any order: a transposed-letter typo
+# ("menodza" for Mendoza) scores no better on trigrams than many other names (Menon, Mena), so this
+# ranks the name it was meant to be first. A SQL function (migration 0010) so that the planner
+# prices it as one call per row it is asked for, only the rows the indexes found.
+SAME_LETTERS_FUNCTION = "patient_name_has_word_of_letters"
+
+
+def _same_letters_word(text: str):
+    """True where a word of ``search_name`` is an anagram of the one-word query ``text``."""
+    return Func(
+        F("search_name"),
+        # Sorted by code point, as the function's COLLATE "C" sorts them.
+        Value("".join(sorted(text))),
+        function=SAME_LETTERS_FUNCTION,
+        output_field=models.BooleanField(),
+    )
 
 
 class PatientQuerySet(models.QuerySet):
@@ -58,25 +77,40 @@ class PatientQuerySet(models.QuerySet):
         """One search box across name, phone, email and date of birth.
 
         Names match on a substring or on trigram word similarity (so "Jonhson" finds Johnson);
-        a query with enough digits matches the phone ignoring punctuation; an ISO or d/m/y date
-        matches the date of birth exactly. Best name matches come first.
+        a query with enough digits matches the phone ignoring punctuation; an email matches on a
+        substring; an ISO or d/m/y date matches the date of birth exactly. Every condition is
+        one the indexes answer (trigram GIN on ``search_name``, ``phone_digits`` and
+        ``lower(email)``, btree on ``date_of_birth``): PostgreSQL ORs their bitmaps instead of
+        reading the table. Order: what the text matches as typed (a name fragment, an email, a
+        phone, a date of birth), then a name with a word of exactly the letters typed (a
+        transposition: "menodza" for Mendoza), then word similarity, then the stricter
+        whole-word similarity, then the name.
         """
         text = " ".join(text.split()).lower()
         if not text:
             return self
-        qs = self.annotate(name_rank=TrigramWordSimilarity(text, "search_name"))
-        condition = (
-            Q(search_name__icontains=text)
-            | Q(name_rank__gte=NAME_SIMILARITY_THRESHOLD)
-            | Q(email__icontains=text)
-        )
+        exact = Q(search_name__contains=text) | Q(email_lower__contains=text)
         digits = phone_digits(text)
         if len(digits) >= 3 and len(digits) >= len(text.replace(" ", "")) - 4:
-            condition |= Q(phone_digits__contains=digits)
+            exact |= Q(phone_digits__contains=digits)
         birth_date = parse_date(text)
         if birth_date is not None:
-            condition |= Q(date_of_birth=birth_date)
-        return qs.filter(condition).order_by("-name_rank", "last_name", "first_name", "pk")
+            exact |= Q(date_of_birth=birth_date)
+        ranks = {
+            "exact_match": ExpressionWrapper(exact, output_field=models.BooleanField()),
+            "name_rank": TrigramWordSimilarity(text, "search_name"),
+            "name_strict_rank": TrigramStrictWordSimilarity(text, "search_name"),
+        }
+        order = ["-exact_match", "-name_rank", "-name_strict_rank"]
+        if " " not in text:
+            ranks["name_same_letters"] = _same_letters_word(text)
+            order.insert(1, "-name_same_letters")
+        return (
+            self.alias(email_lower=Lower("email"))
+            .filter(exact | Q(search_name__trigram_word_similar=text))
+            .annotate(**ranks)
+            .order_by(*order, "last_name", "first_name", "pk")
+        )
 
 
 class ReferralSource(models.TextChoices):
@@ -181,6 +215,20 @@ class Patient(models.Model):
             models.Index(fields=["date_of_birth"], name="patient_dob_idx"),
             # Possible duplicates at registration look emails up ignoring case.
             models.Index(Lower("email"), name="patient_email_lower_idx"),
+            # Issue 11: the search box's email fragment (LIKE '%x%' on lower(email)).
+            GinIndex(OpClass(Lower("email"), name="gin_trgm_ops"), name="patient_email_trgm"),
+            # The patient list in its order: a page is an index range (the few archived rows are
+            # skipped as it reads). Not partial (active only): a partial index also answers any
+            # query on active records read whole, which the planner may then prefer to the
+            # search's trigram indexes.
+            models.Index(fields=["last_name", "first_name", "id"], name="patient_list_order_idx"),
+            # The manager's archived list, latest first.
+            models.Index(
+                F("archived_at").desc(),
+                F("id"),
+                condition=Q(archived_at__isnull=False),
+                name="patient_archived_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

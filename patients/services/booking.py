@@ -3,8 +3,11 @@
 import datetime
 
 from django.conf import settings
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.contrib.postgres.expressions import ArraySubquery
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, OperationalError, transaction
+from django.db.models import Exists, OuterRef
+from django.db.models.functions import JSONObject
 from django.utils import dateformat, timezone
 
 from patients import scheduling
@@ -21,9 +24,10 @@ from patients.services import notifications
 from patients.services.records import patient_create
 
 # --- Booking ----------------------------------------------------------------------------------
-# Double booking is refused by PostgreSQL (the exclusion constraints on Appointment). The checks
-# below come first only so the user reads which rule stopped the booking; a concurrent booking
-# that passes them all still meets the constraint, and its IntegrityError becomes SlotTaken.
+# Double booking is refused by PostgreSQL (the exclusion constraints on Appointment), and only
+# there: the insert meets them, and its IntegrityError becomes a refusal that names the
+# appointment in the way (SlotTaken for the practitioner's). The checks in Python (working hours,
+# time off, the past) come first so the user reads which rule stopped the booking.
 #
 # Two inserts that conflict on an exclusion constraint can deadlock each other (each waits for
 # the other's uncommitted row; unlike a unique index there is no tie-break). So a booking first
@@ -47,36 +51,59 @@ def _span(starts_at, ends_at) -> str:
 
 
 def _in_working_hours(practitioner: Practitioner, interval: scheduling.Interval) -> bool:
+    """From the hours that ``_lock_booking_rows(interval=...)`` loaded with the row."""
     blocks: dict[int, list] = {}
-    for hours in WorkingHours.objects.filter(practitioner=practitioner):
-        blocks.setdefault(hours.weekday, []).append((hours.starts, hours.ends))
+    for hours in practitioner.booking_hours:
+        blocks.setdefault(hours["weekday"], []).append(
+            (
+                datetime.time.fromisoformat(hours["starts"]),
+                datetime.time.fromisoformat(hours["ends"]),
+            )
+        )
     return scheduling.within_working_hours(interval, blocks, timezone.get_default_timezone())
 
 
 def _away(practitioner: Practitioner, interval: scheduling.Interval) -> bool:
-    return TimeOff.objects.filter(
-        practitioner=practitioner, starts_at__lt=interval.end, ends_at__gt=interval.start
-    ).exists()
+    return practitioner.booking_away
 
 
-def _overlap_error(exc: ValidationError, appointment: Appointment) -> ValidationError:
-    """Turn the exclusion constraints' own messages (from full_clean) into ones that say which
-    appointment is in the way."""
-    codes = {error.code for error in exc.error_dict.get(NON_FIELD_ERRORS, [])}
+class _Clash(Exception):
+    """The database refused the row (a constraint): raised out of the booking's savepoint, so
+    that the transaction is usable again to say what is in the way."""
+
+    def __init__(self, constraint: str, appointment: Appointment):
+        super().__init__(constraint)
+        self.constraint = constraint
+        self.appointment = appointment
+
+
+def _clash_refusal(clash: _Clash) -> ValidationError:
+    """The refusal the user reads for a constraint the row met: for an overlap, which appointment
+    is in the way (read now, after the savepoint rolled back: it is committed, the row locks made
+    this booking wait for it)."""
+    appointment = clash.appointment
     clashing = (
         Appointment.objects.active()
         .overlapping(appointment.starts_at, appointment.ends_at)
+        .exclude(pk=appointment.pk)
         .select_related("practitioner")
+        .order_by("starts_at", "pk")
     )
-    if "practitioner_busy" in codes:
+    if clash.constraint == "appointment_no_practitioner_overlap":
         other = clashing.filter(practitioner=appointment.practitioner).first()
-        when = f" from {_span(other.starts_at, other.ends_at)}" if other else " at that time"
+        if other is None:
+            return SlotTaken(
+                f"That time was just taken: another booking with {appointment.practitioner} "
+                "was saved a moment ago. Choose one of the next free times.",
+                code="slot_taken",
+            )
         return SlotTaken(
-            f"{appointment.practitioner} already has an appointment{when}, which overlaps "
-            "this time. Choose one of the free times.",
+            f"{appointment.practitioner} already has an appointment from "
+            f"{_span(other.starts_at, other.ends_at)}, which overlaps this time. Choose one of "
+            "the free times.",
             code="practitioner_busy",
         )
-    if "patient_busy" in codes:
+    if clash.constraint == "appointment_no_patient_overlap":
         other = clashing.filter(patient=appointment.patient).first()
         detail = (
             f" from {_span(other.starts_at, other.ends_at)} with {other.practitioner}"
@@ -87,7 +114,10 @@ def _overlap_error(exc: ValidationError, appointment: Appointment) -> Validation
             f"This patient already has an appointment{detail}, which overlaps this time.",
             code="patient_busy",
         )
-    return exc
+    for constraint in Appointment._meta.constraints:
+        if constraint.name == clash.constraint:
+            return ValidationError(constraint.get_violation_error_message(), code="invalid")
+    return ValidationError("The appointment could not be saved.", code="invalid")
 
 
 # PostgreSQL's codes for a transaction it gave up on because of another one: deadlock_detected
@@ -95,12 +125,31 @@ def _overlap_error(exc: ValidationError, appointment: Appointment) -> Validation
 LOST_RACE = frozenset({"40P01", "40001"})
 
 
-def _lock_booking_rows(practitioner: Practitioner, patient: Patient):
+def _lock_booking_rows(practitioner: Practitioner, patient: Patient, interval: scheduling.Interval):
     """Lock the practitioner's row, then the patient's, until the transaction ends; return them
     as read then. FOR NO KEY UPDATE: it makes bookings wait for each other but not other writes
-    that only reference the rows (a visit, an appointment of someone else)."""
-    locked_practitioner = Practitioner.objects.select_for_update(no_key=True).get(
-        pk=practitioner.pk
+    that only reference the rows (a visit, an appointment of someone else).
+
+    The practitioner comes with what the booking checks of them, in the same query: their
+    working hours (``booking_hours``) and whether time off overlaps ``interval``
+    (``booking_away``)."""
+    locked_practitioner = (
+        Practitioner.objects.select_for_update(no_key=True, of=("self",))
+        .annotate(
+            booking_hours=ArraySubquery(
+                WorkingHours.objects.filter(practitioner=OuterRef("pk")).values(
+                    json=JSONObject(weekday="weekday", starts="starts", ends="ends")
+                )
+            ),
+            booking_away=Exists(
+                TimeOff.objects.filter(
+                    practitioner=OuterRef("pk"),
+                    starts_at__lt=interval.end,
+                    ends_at__gt=interval.start,
+                )
+            ),
+        )
+        .get(pk=practitioner.pk)
     )
     locked_patient = Patient.objects.select_for_update(no_key=True).get(pk=patient.pk)
     return locked_practitioner, locked_patient
@@ -144,6 +193,8 @@ def appointment_book(
             # is rolled back, say by "any practitioner" trying the next one).
             appointment.notice = notifications.notify_booked(appointment)
             return appointment
+    except _Clash as clash:
+        raise _clash_refusal(clash) from clash.__cause__
     except OperationalError as exc:
         # Last resort: the row locks should leave PostgreSQL nothing to give up on.
         if getattr(exc.__cause__, "pgcode", None) not in LOST_RACE:
@@ -166,7 +217,8 @@ def _book_locked(
         raise ValidationError("That time has already passed: choose a later one.", code="past")
     if starts_at > now + BOOKING_HORIZON:
         raise ValidationError("Appointments can be booked up to a year ahead.", code="too_far")
-    practitioner, patient = _lock_booking_rows(practitioner, patient)
+    interval = scheduling.Interval(starts_at, scheduling.add_minutes(starts_at, type.minutes))
+    practitioner, patient = _lock_booking_rows(practitioner, patient, interval)
     if not practitioner.active:
         raise ValidationError(f"{practitioner} is not taking appointments.", code="inactive")
     if not type.active:
@@ -174,7 +226,6 @@ def _book_locked(
     if patient.archived_at is not None:
         raise ValidationError("This patient's record is archived.", code="archived")
 
-    interval = scheduling.Interval(starts_at, scheduling.add_minutes(starts_at, type.minutes))
     reason = " ".join(outside_hours_reason.split())
     in_hours = _in_working_hours(practitioner, interval) and not _away(practitioner, interval)
     if not in_hours and not reason:
@@ -198,32 +249,29 @@ def _book_locked(
     return appointment
 
 
+# The rows an appointment points to: the booking holds them already (locked, or read by the form),
+# so full_clean() need not look each one up again.
+_RELATED_FIELDS = [f.name for f in Appointment._meta.concrete_fields if f.is_relation]
+
+
 def _save_checked(appointment: Appointment) -> None:
-    """Validate (the exclusion constraints with messages that say what is in the way) and save;
-    the database's own refusal of a concurrent booking becomes the same kind of error."""
-    # full_clean() after every field is set: ExclusionConstraint.validate() skips a constraint
-    # whose fields a form left out (DESIGN.md, pitfalls).
+    """Validate the fields and save; a constraint the row meets is raised as _Clash, for the
+    caller to turn into a refusal once out of its savepoint.
+
+    full_clean() checks neither the constraints nor uniqueness here: each would be a query of
+    its own (seven in all), and PostgreSQL refuses the row anyway. The exclusion constraints are
+    the real guard (a concurrent booking passes any check in Python); the uuid is random; the
+    two check constraints hold by construction (an end computed after the start, no
+    cancellation at booking). The booking's row locks mean that when the insert meets an
+    overlap, the appointment in the way is committed and can be named."""
+    appointment.full_clean(
+        exclude=_RELATED_FIELDS, validate_unique=False, validate_constraints=False
+    )
     try:
-        appointment.full_clean()
-    except ValidationError as exc:
-        raise _overlap_error(exc, appointment) from None
-    try:
-        with transaction.atomic():
-            appointment.save()
+        appointment.save()
     except IntegrityError as exc:
         constraint = getattr(getattr(exc.__cause__, "diag", None), "constraint_name", "")
-        if constraint == "appointment_no_patient_overlap":
-            raise ValidationError(
-                "This patient was just booked at an overlapping time by someone else.",
-                code="patient_busy",
-            ) from exc
-        if constraint == "appointment_no_practitioner_overlap":
-            raise SlotTaken(
-                f"That time was just taken: another booking with {appointment.practitioner} was "
-                "saved a moment ago. Choose one of the next free times.",
-                code="slot_taken",
-            ) from exc
-        raise
+        raise _Clash(constraint or "", appointment) from exc
 
 
 # Refusals that depend on the practitioner: "any practitioner" tries the next one.
@@ -360,7 +408,6 @@ def appointment_cancel_by_patient(
 # --- Rescheduling (issue 10) ------------------------------------------------------------------
 
 
-@transaction.atomic
 def appointment_reschedule(
     *,
     appointment: Appointment,
@@ -377,11 +424,26 @@ def appointment_reschedule(
     calendar SEQUENCE and emails the patient the new time once the move commits."""
     if starts_at.tzinfo is None:
         raise ValueError("starts_at must be an aware datetime")
-    now = now or timezone.now()
-    starts_at = starts_at.astimezone(datetime.UTC)
-    current = Appointment.objects.select_related("patient").get(pk=appointment.pk)
+    try:
+        with transaction.atomic():
+            return _reschedule_locked(
+                appointment=appointment,
+                starts_at=starts_at.astimezone(datetime.UTC),
+                practitioner=practitioner,
+                by=by,
+                now=now or timezone.now(),
+            )
+    except _Clash as clash:
+        raise _clash_refusal(clash) from clash.__cause__
+
+
+def _reschedule_locked(*, appointment, starts_at, practitioner, by, now) -> Appointment:
+    current = Appointment.objects.select_related("patient", "type").get(pk=appointment.pk)
+    interval = scheduling.Interval(
+        starts_at, scheduling.add_minutes(starts_at, current.type.minutes)
+    )
     # The booking's lock order: the (new) practitioner's row, the patient's, then the appointment.
-    practitioner, patient = _lock_booking_rows(practitioner, current.patient)
+    practitioner, patient = _lock_booking_rows(practitioner, current.patient, interval)
     locked = (
         Appointment.objects.select_for_update(of=("self",))
         .select_related("type")
@@ -401,9 +463,6 @@ def appointment_reschedule(
         raise ValidationError(f"{practitioner} is not taking appointments.", code="inactive")
     if patient.archived_at is not None:
         raise ValidationError("This patient's record is archived.", code="archived")
-    interval = scheduling.Interval(
-        starts_at, scheduling.add_minutes(starts_at, locked.type.minutes)
-    )
     if interval.start == locked.starts_at and practitioner.pk == locked.practitioner_id:
         raise ValidationError(
             "The appointment is already at that time: choose another one.", code="unchanged"

@@ -18,12 +18,18 @@ from patients.forms import (
 from patients.models import AppointmentStatus, Patient
 from revere import roles
 from revere.access import manager_required, staff_required
+from revere.pagination import BoundedPaginator
 from revere.panels import patient_panels
 
 
 def _patient_for(request, patient_uuid):
     """A patient the signed-in staff member may open; anything else is a 404."""
     return get_object_or_404(Patient.objects.visible_to(request.user), uuid=patient_uuid)
+
+
+# The list and the search count and page through at most this many patients; past it the page
+# asks for a narrower search (issue 11: no count(*) of 100,000 rows on every page).
+PATIENT_LIST_LIMIT = 500
 
 
 @staff_required
@@ -34,12 +40,18 @@ def patient_list(request):
     if form.is_valid():
         query = form.cleaned_data["q"]
         patients = patients.search(query)
-    paginator = Paginator(patients, settings.PATIENTS_PER_PAGE)
+    paginator = BoundedPaginator(patients, settings.PATIENTS_PER_PAGE, limit=PATIENT_LIST_LIMIT)
     page = paginator.get_page(request.GET.get("page"))
     return render(
         request,
         "patients/patient_list.html",
-        {"form": form, "query": query, "page": page, "patients": page.object_list},
+        {
+            "form": form,
+            "query": query,
+            "page": page,
+            "patients": page.object_list,
+            "list_limit": PATIENT_LIST_LIMIT,
+        },
     )
 
 
@@ -95,7 +107,8 @@ def _form_context(request, form, patient, duplicates):
 def patient_detail(request, patient_uuid):
     patient = (
         Patient.objects.visible_to(request.user)
-        .select_related("consent_iastr_recorded_by", "created_by", "portal_invited_by")
+        # "user": the portal panel asks whether the login has a password.
+        .select_related("consent_iastr_recorded_by", "created_by", "portal_invited_by", "user")
         .annotate(
             no_show_count=Count(
                 "appointments", filter=Q(appointments__status=AppointmentStatus.NO_SHOW)

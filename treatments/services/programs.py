@@ -4,9 +4,10 @@ import datetime
 import math
 from dataclasses import dataclass
 
+from django.contrib.postgres.aggregates import ArrayAgg
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Max, Q, Value
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -22,6 +23,9 @@ from treatments.models import (
     VisitStep,
 )
 from treatments.services.visits import _advance, _ensure_draft
+
+# adherence(): "the caller did not say", as distinct from "the patient has no program" (None).
+_UNSET = object()
 
 DOSE_FIELDS = ("sets", "reps", "hold_seconds", "times_per_day", "days_per_week", "notes")
 ADHERENCE_DAYS = 14
@@ -178,21 +182,28 @@ class Adherence:
     pain: list[tuple[datetime.date, int | None]]
 
 
-def adherence(*, patient, today: datetime.date | None = None) -> Adherence:
+def adherence(
+    *, patient, today: datetime.date | None = None, program: HomeProgram | None = _UNSET
+) -> Adherence:
     """Percent of prescribed exercise days done over the last 14 days (since the program started,
     if later), in the clinic's time zone, and the pain ratings of those days.
 
     An exercise prescribed d days a week is expected on round(days x d / 7) of the window's days;
     each (exercise, day) tick counts once, and no exercise counts more than expected.
+
+    ``program`` is the patient's active program when the caller has it already (None: there is
+    none), ideally with its items prefetched: then this is one query, the window's check-ins
+    with the ids of the exercises ticked.
     """
     today = today or timezone.localdate()
     first_day = today - datetime.timedelta(days=ADHERENCE_DAYS - 1)
-    program = HomeProgram.objects.active_for(patient)
+    if program is _UNSET:
+        program = HomeProgram.objects.active_for(patient)
     check_ins = {
         c.day: c
-        for c in CheckIn.objects.filter(
-            patient=patient, day__range=(first_day, today)
-        ).prefetch_related("done")
+        for c in CheckIn.objects.filter(patient=patient, day__range=(first_day, today)).annotate(
+            done_ids=ArrayAgg("done", filter=Q(done__isnull=False), default=Value([]))
+        )
     }
     pain = [
         (day, getattr(check_ins.get(day), "pain", None))
@@ -210,7 +221,7 @@ def adherence(*, patient, today: datetime.date | None = None) -> Adherence:
         item_done = sum(
             1
             for day, check_in in check_ins.items()
-            if day >= start and any(d.pk == item.pk for d in check_in.done.all())
+            if day >= start and item.pk in check_in.done_ids
         )
         expected += item_expected
         done += min(item_done, item_expected)
