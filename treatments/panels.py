@@ -2,6 +2,7 @@ from django.db.models import Q
 
 from revere import roles
 from treatments.models import HomeProgram, Visit
+from treatments.services import progress
 from treatments.services.programs import adherence
 
 
@@ -43,3 +44,11 @@ def portal_panel(request, patient):
             "adherence": adherence(patient=patient) if program else None,
         },
     )
+
+
+def charts_panel(request, patient):
+    """Issue 12: pain, outcome measures and adherence over time, for those who read clinical
+    records."""
+    if not roles.can_see_clinical(request.user):
+        return None
+    return ("treatments/_patient_charts.html", {"charts": progress.staff_charts(patient=patient)})
