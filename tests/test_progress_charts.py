@@ -46,7 +46,10 @@ def table_rows(html: str, slug: str) -> list[list[str]]:
     part = figure(html, slug)
     body = re.search(r"<tbody>(.*?)</tbody>", part, re.S).group(1)
     return [
-        [re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<t[hd][^>]*>.*?</t[hd]>", tr)]
+        [
+            re.sub(r"<[^>]+>", "", cell).strip()
+            for cell in re.findall(r"<t[hd][^>]*>.*?</t[hd]>", tr)
+        ]
         for tr in re.findall(r"<tr>(.*?)</tr>", body, re.S)
     ]
 
@@ -85,7 +88,7 @@ def test_one_pain_score_is_one_point_on_a_0_to_10_axis(physio_client, own_patien
     html = page(physio_client, own_patient)
     svg = svg_of(html, "pain")
     assert len(points(svg)) == 1
-    assert not [e for e in svg.iter(f"{SVG}polyline")]  # one point: no line to draw
+    assert not list(svg.iter(f"{SVG}polyline"))  # one point: no line to draw
     assert labels(svg, "y") == ["0", "2", "4", "6", "8", "10"]
     assert labels(svg, "x") == ["Mar 11"]
     # The point sits at 4 on the axis: between the labels 2 and 6, at the height of label 4.

@@ -76,7 +76,7 @@ class Chart:
             cells = []
             for values in by_series:
                 p = values.get(day)
-                cells.append("" if p is None or p.value is None else _number(p.value) + p.note)
+                cells.append("" if p is None or p.value is None else number(p.value) + p.note)
             rows.append((day, cells))
         return rows
 
@@ -106,7 +106,7 @@ class Chart:
         step = _nice_step(float(self.y_max - self.y_min))
         ticks, value = [], float(self.y_min)
         while value <= float(self.y_max) + 1e-9:
-            ticks.append({"y": self.y(value), "label": _number(value)})
+            ticks.append({"y": self.y(value), "label": number(value)})
             value += step
         return ticks
 
@@ -130,7 +130,7 @@ class Chart:
             markers = []
             for p in valued:
                 x, y = self.x(p.day), self.y(p.value)
-                marker = {"x": x, "y": y, "label": f"{p.day:%Y-%m-%d}: {_number(p.value)}"}
+                marker = {"x": x, "y": y, "label": f"{p.day:%Y-%m-%d}: {number(p.value)}"}
                 if self.kind == "bar":
                     marker["bar_x"] = round(x - bar_w * bar_count / 2 + bar_w * i, 1)
                     marker["bar_w"] = bar_w
@@ -166,7 +166,7 @@ class Chart:
         }
 
 
-def _number(value) -> str:
+def number(value) -> str:
     value = float(value)
     return str(int(value)) if value == int(value) else f"{value:.1f}"
 

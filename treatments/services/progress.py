@@ -10,7 +10,7 @@ from collections import defaultdict
 from django.db.models import Q
 from django.utils import timezone
 
-from treatments.charts import Chart, Point, Series
+from treatments.charts import Chart, Point, Series, number
 from treatments.models import CheckIn, HomeProgram, OutcomeScore
 
 PAIN_DAYS = 182  # about six months of daily check-ins
@@ -83,8 +83,8 @@ def outcome_charts(*, patient, scores=None) -> list[Chart]:
         first, last = rows[0][6], rows[-1][6]
         summary = (
             f"{len(rows)} score{'s' if len(rows) != 1 else ''} from {rows[0][0]:%Y-%m-%d}"
-            f" to {rows[-1][0]:%Y-%m-%d}, first {first:g}, latest {last:g}"
-            f" on a scale of {low:g} to {high:g}."
+            f" to {rows[-1][0]:%Y-%m-%d}, first {number(first)}, latest {number(last)}"
+            f" on a scale of {number(low)} to {number(high)}."
         )
         charts.append(
             Chart(
