@@ -14,13 +14,18 @@ from revere.access import manager_required
 from treatments.charts import Chart, Point, Series
 
 
-def _visits_chart(activity) -> Chart:
-    points = [Point(datetime.date.fromisoformat(row[0] + "-01"), row[1]) for row in activity.rows]
+def _visits_chart(activity, filters) -> Chart:
+    """Every month of the range, those without visits at 0 (none at all: the sentence)."""
+    counts = {row[0]: row[1] for row in activity.rows if row[1]}
+    points, month = [], filters.start.replace(day=1)
+    while counts and month <= filters.end:
+        points.append(Point(month, counts.get(f"{month:%Y-%m}", 0)))
+        month = (month + datetime.timedelta(days=32)).replace(day=1)
     top = max([p.value for p in points] + [1])
     return Chart(
         slug="visits-by-month",
         title="Visits by month",
-        description=f"Visits in each month of the range ({len(points)} months with activity).",
+        description=f"Visits in each of the {len(points)} months of the range.",
         y_label="Visits",
         y_min=0,
         y_max=max(5, -(-top // 5) * 5),
@@ -43,7 +48,7 @@ def dashboard(request):
             "filters": filters,
             "practitioners": practitioners,
             "tables": tables,
-            "visits_chart": _visits_chart(tables[0]),
+            "visits_chart": _visits_chart(tables[0], filters),
             "query": filters.query(),
         },
     )

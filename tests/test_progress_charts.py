@@ -170,7 +170,7 @@ def test_adherence_by_week_counts_each_day_against_its_program(
     bars = points(svg)
     assert [b.tag for b in bars] == [f"{SVG}rect", f"{SVG}rect"]
     assert labels(svg, "y") == ["0", "20", "40", "60", "80", "100"]
-    assert len(labels(svg, "x")) == 6
+    assert len(labels(svg, "x")) == 8  # every week labelled
     rows = table_rows(html, "adherence")
     assert len(rows) == 8 and rows[-2:] == [["2026-03-02", "56"], ["2026-03-09", "25"]]
     assert rows[0] == ["2026-01-19", "—"]

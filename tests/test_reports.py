@@ -23,6 +23,7 @@ from tests.factories import (
     WorkingHoursFactory,
 )
 from tests.programs import TYLER, build_program, freeze, items_of, local
+from tests.test_progress_charts import figure, labels, points, svg_of, table_rows
 from treatments.models import Assessment, OutcomeScore, TreatmentSession, Visit
 from treatments.services import programs as program_services
 
@@ -174,6 +175,12 @@ def test_visits_new_patients_and_no_show_rate(manager_client, clinic):
     # April: A, C, D, E, F (5); new: C, E, F. 2 due, 1 no-show. The cancelled one is not due.
     assert rows == [["2026-03", 3, 2, 4, 1, 25.0], ["2026-04", 5, 3, 2, 1, 50.0]]
     assert footer == ["Total", 8, 5, 6, 2, 33.3]
+    html = manager_client.get(URL, RANGE).content.decode()
+    svg = svg_of(html, "visits-by-month")
+    assert len(points(svg)) == 2 and labels(svg, "x") == ["Mar 2026", "Apr 2026"]
+    assert table_rows(html, "visits-by-month") == [["2026-03-01", "3"], ["2026-04-01", "5"]]
+    empty = manager_client.get(URL, {"start": "2025-01-01", "end": "2025-01-31"}).content.decode()
+    assert "No visits in this range." in figure(empty, "visits-by-month")
     physio_only = {**RANGE, "practitioner": clinic["physio"].pk}
     rows, _ = report(manager_client, physio_only, "activity")
     assert rows == [["2026-03", 3, 2, 4, 1, 25.0], ["2026-04", 2, 1, 2, 1, 50.0]]

@@ -10,10 +10,11 @@ from decimal import Decimal
 
 WIDTH = 640
 HEIGHT = 260
-LEFT, RIGHT, TOP, BOTTOM = 56, 16, 16, 44
+LEFT, RIGHT, TOP, BOTTOM = 56, 32, 16, 44
 PLOT_W = WIDTH - LEFT - RIGHT
 PLOT_H = HEIGHT - TOP - BOTTOM
-MAX_X_LABELS = 6
+MAX_X_LABELS = 6  # on a time axis; a bar chart labels up to MAX_BAR_LABELS bars
+MAX_BAR_LABELS = 12
 
 # Bootstrap's primary and a dark orange: both pass 3:1 against white for graphics (WCAG 1.4.11).
 COLOURS = ("#0d6efd", "#b35900", "#198754", "#6f42c1")
@@ -113,9 +114,10 @@ class Chart:
     @property
     def x_ticks(self) -> list[dict]:
         days = self.table_days
-        if len(days) > MAX_X_LABELS:
-            stride = (len(days) - 1) / (MAX_X_LABELS - 1)
-            days = [days[round(i * stride)] for i in range(MAX_X_LABELS)]
+        most = MAX_BAR_LABELS if self.kind == "bar" else MAX_X_LABELS
+        if len(days) > most:
+            stride = (len(days) - 1) / (most - 1)
+            days = [days[round(i * stride)] for i in range(most)]
         return [{"x": self.x(d), "label": d.strftime(self.x_format)} for d in days]
 
     @property
