@@ -201,3 +201,21 @@ def test_front_desk_sees_no_progress_charts(front_desk_client, own_patient, toda
 def test_manager_reads_the_charts(manager_client, own_patient, today):
     program_services.check_in_record(patient=own_patient, day=today, done=[], pain=4)
     assert len(points(svg_of(page(manager_client, own_patient), "pain"))) == 1
+
+
+def test_a_zero_week_is_a_sliver_and_a_week_without_a_program_has_no_bar():
+    from treatments.charts import Chart, Point, Series
+
+    chart = Chart(
+        slug="weeks",
+        title="Weeks",
+        description="",
+        y_label="%",
+        y_min=0,
+        y_max=100,
+        kind="bar",
+        series=[Series("Done", [Point(D(2026, 3, 2), None), Point(D(2026, 3, 9), 0)])],
+    )
+    (drawn,) = chart.drawn_series
+    assert [m["bar_h"] for m in drawn["markers"]] == [2]
+    assert [day for day, _ in chart.table_rows] == [D(2026, 3, 2), D(2026, 3, 9)]

@@ -136,7 +136,9 @@ class Chart:
                 if self.kind == "bar":
                     marker["bar_x"] = round(x - bar_w * bar_count / 2 + bar_w * i, 1)
                     marker["bar_w"] = bar_w
-                    marker["bar_h"] = round(TOP + PLOT_H - y, 1)
+                    # A 0% week stays visible as a sliver; a week without data has no bar.
+                    marker["bar_h"] = max(round(TOP + PLOT_H - y, 1), 2)
+                    marker["y"] = TOP + PLOT_H - marker["bar_h"]
                 marker["shape"] = _shape(SHAPES[i % len(SHAPES)], x, y)
                 markers.append(marker)
             drawn.append(
