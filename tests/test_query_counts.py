@@ -11,9 +11,10 @@ pytestmark = pytest.mark.django_db
 LIST_QUERIES = 6
 # session, user, second-factor device, groups, the patient with the users it names and its no-show
 # count, the access-log INSERT (issue 9), upcoming and past appointments (+ the visits and the
-# active home program for clinicians; issue 12: the progress charts' scores, check-in pain, program
-# versions and exercise ticks)
-DETAIL_QUERIES = {"front_desk_client": 8, "physio_client": 14}
+# active home program for clinicians; + the last visit for the body chart, issue 12, which with a
+# visit adds its sites, findings, applications and the region catalogue: test_body_chart.py; + the
+# progress charts, issue 12: scores, check-in pain, program versions and exercise ticks)
+DETAIL_QUERIES = {"front_desk_client": 8, "physio_client": 15}
 
 
 def test_patient_list_queries_do_not_grow_with_patients(
@@ -53,8 +54,9 @@ def test_patient_detail_query_count_is_fixed(
 # --- Issue 12: progress charts, reports, cleaning log ---------------------------------------------
 
 # The patient page with a program and charts to draw: the portal panel's program, check-ins, ticks,
-# items and item counts come on top of DETAIL_QUERIES, and the charts' program items.
-CHARTED_DETAIL_QUERIES = 21
+# items and item counts come on top of DETAIL_QUERIES, the body chart's sites of the last visit,
+# and the charts' program items.
+CHARTED_DETAIL_QUERIES = 25
 # session, user, second-factor device, groups, practitioners; activity (visits, first visits,
 # appointments), skin responses (3), outcome change, adherence, appointment use (appointments,
 # working hours, time off)
