@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "treatments",
     # Issue 9: the audit trail (access log, history of users and groups, the manager's pages).
     "audit",
+    "reports",  # issue 12: the manager's reports
 ]
 
 MIDDLEWARE = [

@@ -25,6 +25,9 @@ urlpatterns = [
     path("portal/", include("treatments.portal_urls")),
     # Issue 9: the manager's audit-trail pages.
     path("audit/", include("audit.urls")),
+    # Issue 12: the manager's reports and the instrument cleaning log.
+    path("reports/", include("reports.urls")),
+    path("instruments/", include("treatments.instrument_urls")),
     path("admin/", admin.site.urls),
 ]
 

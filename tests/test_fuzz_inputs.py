@@ -82,6 +82,7 @@ from tests.programs import HEEL_DROP, NORDIC, TYLER, add, build_program, portal_
 from tests.scheduling import at, future_day, give_hours
 from tests.support import verify_second_factor
 from treatments import services
+from treatments.cleaning_views import CleaningForm
 from treatments.forms import (
     AdhesionSiteFormSet,
     ApplicationForm,
@@ -94,7 +95,7 @@ from treatments.forms import (
     SessionForm,
     VisitReassignForm,
 )
-from treatments.models import BodyRegion, Condition, Exercise, ProgramExercise
+from treatments.models import BodyRegion, Condition, Exercise, Instrument, ProgramExercise
 from treatments.services import portal as portal_services
 
 # --- Budget and Hypothesis settings -------------------------------------------------------------
@@ -153,6 +154,9 @@ ROLE_WEIGHTS = {
     "portal": {PATIENT: 8, ANONYMOUS: 3, FRONT_DESK: 1, PHYSIO: 1, MANAGER: 1},
     "portal_appointments": {PATIENT: 8, ANONYMOUS: 1, FRONT_DESK: 1, PHYSIO: 1, MANAGER: 1},
     "": {ANONYMOUS: 3, PATIENT: 2, FRONT_DESK: 2, PHYSIO: 2, MANAGER: 2},
+    # Issue 12: the manager's reports, the cleaning log of physiotherapists and the manager.
+    "reports": {MANAGER: 8, PHYSIO: 1, FRONT_DESK: 1, PATIENT: 1, ANONYMOUS: 1},
+    "instruments": {PHYSIO: 6, MANAGER: 4, FRONT_DESK: 1, PATIENT: 1, ANONYMOUS: 1},
 }
 
 
@@ -500,6 +504,7 @@ def build_world() -> World:
     }
     invited_user = invited_patient.user
     strs = {
+        "slug": ["activity", "skin-region", "skin-instrument", "outcomes", "adherence", "use"],
         "action": ["remove", "up", "down"],
         "uidb64": [
             urlsafe_base64_encode(force_bytes(invited_user.pk)),
@@ -766,6 +771,13 @@ def build_specs(world: World) -> dict[str, Spec]:
     }
     draft = world.draft_visit
     patient_user = world.users[PHYSIO]
+    report_days = constant("2026-03-01", "2026-04-30", "", kind="date")
+    report_filters = Spec(
+        get={"start": report_days, "end": report_days, "practitioner": practitioners}
+    )
+    instrument_ids = constant(
+        *(str(pk) for pk in Instrument.objects.values_list("pk", flat=True)[:3]), "", kind="id"
+    )
 
     assessment = {}
     for condition in [None, *Condition.objects.all()]:
@@ -877,6 +889,13 @@ def build_specs(world: World) -> dict[str, Spec]:
         "patients:time_off_create": Spec(get={"practitioner": practitioners}, post=time_off),
         "patients:time_off_edit": Spec(post=time_off),
         "patients:time_off_list": Spec(get={"page": page}),
+        # Issue 12
+        "reports:dashboard": report_filters,
+        "reports:csv": report_filters,
+        "instruments:cleaning": Spec(
+            get={"show": instrument_ids, "instrument": instrument_ids},
+            post=form_fields(CleaningForm(), world),
+        ),
     }
 
 
@@ -1296,6 +1315,8 @@ def _install_route_tests():
         "portal:activate",
         "portal:request_invite",
         "portal_appointments:cancel",
+        "reports:dashboard",
+        "instruments:cleaning",
         *names,
     }
     for route in ROUTES:

@@ -7,8 +7,9 @@ class TreatmentsConfig(AppConfig):
 
     def ready(self):
         from revere.panels import register_patient_panel
-        from treatments.panels import body_chart_panel, portal_panel, visits_panel
+        from treatments.panels import body_chart_panel, charts_panel, portal_panel, visits_panel
 
         register_patient_panel(visits_panel)
         register_patient_panel(body_chart_panel)
         register_patient_panel(portal_panel)
+        register_patient_panel(charts_panel)  # issue 12

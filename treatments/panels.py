@@ -8,6 +8,7 @@ from treatments.models import (
     ScreeningFinding,
     Visit,
 )
+from treatments.services import progress
 from treatments.services.programs import adherence
 
 
@@ -54,6 +55,14 @@ def portal_panel(request, patient):
             "adherence": adherence(patient=patient, program=program) if program else None,
         },
     )
+
+
+def charts_panel(request, patient):
+    """Issue 12: pain, outcome measures and adherence over time, for those who read clinical
+    records."""
+    if not roles.can_see_clinical(request.user):
+        return None
+    return ("treatments/_patient_charts.html", {"charts": progress.staff_charts(patient=patient)})
 
 
 def body_chart_panel(request, patient):

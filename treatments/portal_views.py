@@ -26,6 +26,7 @@ from treatments.forms import CheckInForm
 from treatments.models import CheckIn, HomeProgram, ProgramExercise
 from treatments.services import portal as portal_services
 from treatments.services import programs as program_services
+from treatments.services import progress
 
 
 def _own_patient(request) -> Patient:
@@ -76,6 +77,7 @@ def _render_plan(request, patient, program, form, *, checked_in):
             "form": form,
             "today": timezone.localdate(),
             "checked_in": checked_in,
+            "progress": progress.portal_charts(patient=patient),  # issue 12
         },
     )
 

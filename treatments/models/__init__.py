@@ -26,6 +26,7 @@ from treatments.models.catalogue import (  # noqa: F401
     StrokeTechnique,
     Tolerance,
 )
+from treatments.models.cleaning import CleaningMethod, InstrumentCleaning  # noqa: F401
 from treatments.models.programs import (  # noqa: F401
     MAX_PROGRAM_EXERCISES,
     CheckIn,

@@ -1,0 +1,198 @@
+"""The figures behind the progress charts (issue 12): pain over check-ins and visits, each outcome
+measure over visits, adherence by week. Reads only; a fixed number of queries whatever the data
+(check-ins, scores, program versions, ticks), each bounded by a window or a slice.
+"""
+
+import datetime
+import math
+from collections import defaultdict
+
+from django.db.models import Q
+from django.utils import timezone
+
+from treatments.charts import Chart, Point, Series, number
+from treatments.models import CheckIn, HomeProgram, OutcomeScore
+
+PAIN_DAYS = 182  # about six months of daily check-ins
+ADHERENCE_WEEKS = 8
+MAX_SCORES = 500  # a patient's outcome scores over all visits; far more than years of care
+PAIN_MEASURE = "NPRS"
+
+
+def _scores(patient):
+    """Every score of the patient's visits (merged records included), oldest visit first."""
+    return list(
+        OutcomeScore.objects.filter(
+            Q(visit__patient=patient) | Q(visit__patient__merged_into=patient)
+        )
+        .order_by("visit__date", "visit__created_at", "measure_id")
+        .values_list(
+            "visit__date",
+            "measure_id",
+            "measure__label",
+            "measure__min_value",
+            "measure__max_value",
+            "measure__better",
+            "value",
+        )[:MAX_SCORES]
+    )
+
+
+def pain_chart(*, patient, today=None, scores=None) -> Chart:
+    """Daily check-in pain (the patient's own 0-10) and the NPRS recorded at visits."""
+    today = today or timezone.localdate()
+    first_day = today - datetime.timedelta(days=PAIN_DAYS - 1)
+    check_ins = CheckIn.objects.filter(
+        patient=patient, day__range=(first_day, today), pain__isnull=False
+    ).order_by("day")
+    daily = [Point(day, pain) for day, pain in check_ins.values_list("day", "pain")]
+    scores = _scores(patient) if scores is None else scores
+    at_visits = [Point(row[0], row[6]) for row in scores if row[1] == PAIN_MEASURE]
+    series = [Series("Check-in pain", daily), Series("Pain at visit (NPRS)", at_visits)]
+    count = len(daily) + len(at_visits)
+    return Chart(
+        slug="pain",
+        title="Pain (0-10) over check-ins and visits",
+        description=(
+            f"Pain from 0 (none) to 10 (worst): {len(daily)} daily check-in"
+            f"{'s' if len(daily) != 1 else ''} in the last {PAIN_DAYS // 7} weeks and "
+            f"{len(at_visits)} score{'s' if len(at_visits) != 1 else ''} recorded at visits."
+        )
+        if count
+        else "",
+        y_label="Pain (0-10)",
+        y_min=0,
+        y_max=10,
+        series=series,
+        better="lower",
+        empty_message="No pain scores yet.",
+    )
+
+
+def outcome_charts(*, patient, scores=None) -> list[Chart]:
+    """One chart per outcome measure recorded at the patient's visits (pain has its own chart),
+    on the measure's own scale and with its direction of improvement."""
+    scores = _scores(patient) if scores is None else scores
+    by_measure: dict[str, list] = defaultdict(list)
+    for row in scores:
+        if row[1] != PAIN_MEASURE:
+            by_measure[row[1]].append(row)
+    charts = []
+    for code, rows in sorted(by_measure.items(), key=lambda item: item[1][0][2]):
+        _, _, label, low, high, better, _ = rows[0]
+        first, last = rows[0][6], rows[-1][6]
+        summary = (
+            f"{len(rows)} score{'s' if len(rows) != 1 else ''} from {rows[0][0]:%Y-%m-%d}"
+            f" to {rows[-1][0]:%Y-%m-%d}, first {number(first)}, latest {number(last)}"
+            f" on a scale of {number(low)} to {number(high)}."
+        )
+        charts.append(
+            Chart(
+                slug=f"measure-{code.lower()}",
+                title=f"{label} over visits",
+                description=summary,
+                y_label=code,
+                y_min=low,
+                y_max=high,
+                series=[Series(code, [Point(row[0], row[6]) for row in rows])],
+                better=better,
+                empty_message="No scores yet.",
+            )
+        )
+    return charts
+
+
+def weekly_adherence(
+    *, patient, today=None, weeks: int = ADHERENCE_WEEKS
+) -> list[tuple[datetime.date, int | None]]:
+    """(Monday, percent) for the last ``weeks`` calendar weeks, this one so far included.
+
+    Each day counts against the program version active that day (the latest activated on or
+    before it). As in ``programs.adherence``: an exercise prescribed d days a week is expected on
+    round(days x d / 7) of the week's program days (at least once), each (exercise, day) tick
+    counts once, and no exercise counts more than expected. None: no program that week.
+    """
+    today = today or timezone.localdate()
+    first_monday = today - datetime.timedelta(days=today.weekday() + 7 * (weeks - 1))
+    programs = list(
+        HomeProgram.objects.activated()
+        .filter(patient=patient, activated_at__date__lte=today)
+        .order_by("activated_at", "pk")
+        .prefetch_related("items")
+    )
+    ticks = set(
+        CheckIn.done.through.objects.filter(
+            checkin__patient=patient, checkin__day__range=(first_monday, today)
+        ).values_list("checkin__day", "programexercise_id")
+    )
+    starts = [(timezone.localtime(p.activated_at).date(), p) for p in programs]
+
+    def program_on(day):
+        current = None
+        for start, program in starts:
+            if start <= day:
+                current = program
+        return current
+
+    result = []
+    for w in range(weeks):
+        monday = first_monday + datetime.timedelta(days=7 * w)
+        days_by_program: dict[int, list] = defaultdict(list)
+        programs_by_id = {}
+        for n in range(7):
+            day = monday + datetime.timedelta(days=n)
+            if day > today:
+                break
+            program = program_on(day)
+            if program is not None:
+                days_by_program[program.pk].append(day)
+                programs_by_id[program.pk] = program
+        expected = done = 0
+        for pk, days in days_by_program.items():
+            for item in programs_by_id[pk].items.all():
+                item_expected = math.floor(len(days) * item.days_per_week / 7 + 0.5) or 1
+                item_done = sum(1 for day in days if (day, item.pk) in ticks)
+                expected += item_expected
+                done += min(item_done, item_expected)
+        result.append((monday, round(100 * done / expected) if expected else None))
+    return result
+
+
+def adherence_chart(*, patient, today=None) -> Chart:
+    weeks = weekly_adherence(patient=patient, today=today)
+    valued = [percent for _, percent in weeks if percent is not None]
+    return Chart(
+        slug="adherence",
+        title="Home exercises done, by week (%)",
+        description=(
+            f"Percent of the prescribed exercise days done in each of the last {len(weeks)} weeks"
+            f" (weeks start on Monday; this week so far). {len(valued)} week"
+            f"{'s' if len(valued) != 1 else ''} with a program."
+        ),
+        y_label="Done (%)",
+        y_min=0,
+        y_max=100,
+        series=[Series("Exercises done (%)", [Point(m, p) for m, p in weeks])],
+        kind="bar",
+        better="higher",
+        empty_message="No home program in the last weeks yet.",
+        x_format="%b %-d",
+    )
+
+
+def staff_charts(*, patient, today=None) -> dict:
+    """The patient page's charts: pain, each outcome measure, adherence."""
+    scores = _scores(patient)
+    return {
+        "pain": pain_chart(patient=patient, today=today, scores=scores),
+        "measures": outcome_charts(patient=patient, scores=scores),
+        "adherence": adherence_chart(patient=patient, today=today),
+    }
+
+
+def portal_charts(*, patient, today=None) -> dict:
+    """What a patient sees of their own progress: pain and adherence only."""
+    return {
+        "pain": pain_chart(patient=patient, today=today),
+        "adherence": adherence_chart(patient=patient, today=today),
+    }
