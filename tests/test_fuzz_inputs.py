@@ -770,7 +770,9 @@ def build_specs(world: World) -> dict[str, Spec]:
 
     items = ProgramExercise.objects.filter(program__visit=draft).select_related("exercise")
     handout_post = formset_fields(ProgramItemFormSet(queryset=items, prefix="items"), world)
-    handout_post["action"] = action
+    # Issue 12: Search, Add, move and remove post the doses too (kept as a draft).
+    handout_post["action"] = constant("continue", "save", "search", "")
+    handout_post["q"] = constant("heel", "calf", "")
 
     booking = {
         **form_fields(BookingForm(), world),
@@ -836,13 +838,15 @@ def build_specs(world: World) -> dict[str, Spec]:
         ),
         "visits:program_add": Spec(
             post={
+                **handout_post,
                 "exercise": Gen(
                     Exercise.objects.filter(active=True).values_list("pk", flat=True)[:6],
                     "number",
                     world,
-                )
+                ),
             }
         ),
+        "visits:program_item": Spec(post=handout_post),
         "visits:exercise_new": Spec(post=form_fields(ClinicExerciseForm(), world)),
         "visits:reassign": Spec(post=form_fields(VisitReassignForm(visit=draft), world)),
         "visits:addendum_add": Spec(

@@ -194,8 +194,10 @@ def _treatment_page(request, visit, *, session_form=None, application_form=None)
     screening = screening_with_findings(visit)
     session = TreatmentSession.objects.filter(visit=visit).first()
     editable = can_edit(request, visit)
-    applications = Application.objects.filter(session__visit=visit).select_related(
-        "region", "instrument", "stroke"
+    applications = list(
+        Application.objects.filter(session__visit=visit).select_related(
+            "region", "instrument", "stroke"
+        )
     )
     refused_sites = [
         f
@@ -215,8 +217,11 @@ def _treatment_page(request, visit, *, session_form=None, application_form=None)
             VisitStep.TREATMENT,
             screening=screening,
             session_form=session_form or SessionForm(instance=session, read_only=not editable),
-            application_form=application_form or ApplicationForm(),
+            # A new application starts from the previous one's instrument and technique.
+            application_form=application_form
+            or ApplicationForm(initial=services.application_initial(applications)),
             applications=applications,
+            dose=services.iastr_dose(visit),
             refused_sites=refused_sites,
             can_apply=editable and blocked_reason is None,
             blocked_reason=blocked_reason,
@@ -262,6 +267,27 @@ def application_add(request, visit):
             messages.success(request, "Application recorded.")
             return redirect("visits:treatment", visit_uuid=visit.uuid)
     return _treatment_page(request, visit, application_form=form)
+
+
+@draft_visit_write
+def application_repeat(request, visit, application_id):
+    """ "Repeat on the other side": the same application on the opposite side of the region."""
+    application = get_object_or_404(
+        Application.objects.select_related("region", "instrument", "stroke"),
+        session__visit=visit,
+        pk=application_id,
+    )
+    try:
+        repeated = services.application_repeat_other_side(visit=visit, application=application)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request,
+            f"Application repeated on {repeated.region.label} "
+            f"({repeated.get_side_display().lower()}).",
+        )
+    return redirect("visits:treatment", visit_uuid=visit.uuid)
 
 
 @draft_visit_write

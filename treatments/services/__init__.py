@@ -4,6 +4,12 @@ enforces the same rules again (treatments/triggers.py), so a crafted request or 
 same refusal.
 """
 
+from treatments.services.sessions import (  # noqa: F401
+    CARRIED_FIELDS,
+    application_initial,
+    application_repeat_other_side,
+    iastr_dose,
+)
 from treatments.services.visits import (  # noqa: F401
     ASSESSMENT_FIELDS,
     SESSION_FIELDS,
