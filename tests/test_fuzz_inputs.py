@@ -87,6 +87,7 @@ from treatments.forms import (
     AssessmentForm,
     CheckInForm,
     ClinicExerciseForm,
+    FollowUpAssessmentForm,
     OtherSiteFormSet,
     ProgramItemFormSet,
     ScreeningForm,
@@ -761,6 +762,8 @@ def build_specs(world: World) -> dict[str, Spec]:
     for condition in [None, *Condition.objects.all()]:
         data = {"condition": condition.pk} if condition else None
         assessment.update(form_fields(AssessmentForm(data, instance=draft.assessment), world))
+    # Issue 12: a follow-up's short re-assessment form posts these too.
+    assessment.update(form_fields(FollowUpAssessmentForm(instance=draft.assessment), world))
     assessment.update(formset_fields(AdhesionSiteFormSet(prefix="sites"), world))
     assessment["action"] = action
 

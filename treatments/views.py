@@ -19,6 +19,7 @@ from treatments.forms import (
     AdhesionSiteFormSet,
     ApplicationForm,
     AssessmentForm,
+    FollowUpAssessmentForm,
     OtherSiteFormSet,
     ScreeningForm,
     SessionForm,
@@ -85,16 +86,28 @@ def assessment_step(request, visit_uuid):
         {"region": s.region_id, "side": s.side, "note": s.note} for s in assessment.sites.all()
     ]
     data = request.POST if request.method == "POST" else None
-    form = AssessmentForm(data, instance=assessment, scored=scored, read_only=not editable)
+    # A follow-up visit gets the short re-assessment; "the full assessment" (?full=1, and the
+    # full form's posts, which carry the complaint) edits the history copied from the last visit.
+    full = request.GET.get("full") == "1" or (data is not None and "complaint" in data)
+    follow_up = not full and services.is_follow_up(visit)
+    if follow_up:
+        form = FollowUpAssessmentForm(
+            data,
+            instance=assessment,
+            scored=scored,
+            also_measures=services.earlier_measure_codes(visit),
+            read_only=not editable,
+        )
+    else:
+        form = AssessmentForm(data, instance=assessment, scored=scored, read_only=not editable)
     formset = AdhesionSiteFormSet(
         data, initial=sites_initial, prefix="sites", form_kwargs={"read_only": not editable}
     )
     if data is not None and form.is_valid() and formset.is_valid():
         advancing = request.POST.get("action") == "continue"
         try:
-            if advancing and not (
-                form.cleaned_data["complaint"].strip() or form.cleaned_data["condition"]
-            ):
+            complaint = form.cleaned_data.get("complaint", assessment.complaint)
+            if advancing and not (complaint.strip() or form.cleaned_data["condition"]):
                 raise ValidationError("Record the condition or the chief complaint to go on.")
             services.assessment_save(
                 visit=visit,
@@ -107,6 +120,19 @@ def assessment_step(request, visit_uuid):
             form.add_error(None, exc)
         else:
             return next_step_redirect(request, visit, VisitStep.ASSESSMENT, VisitStep.SCREENING)
+    if follow_up:
+        return render_step(
+            request,
+            "treatments/visit_reassessment.html",
+            step_context(
+                request,
+                visit,
+                VisitStep.ASSESSMENT,
+                form=form,
+                formset=formset,
+                progress=services.score_progress(visit, scored),
+            ),
+        )
     return render_step(
         request,
         "treatments/visit_assessment.html",
