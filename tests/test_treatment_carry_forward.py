@@ -199,7 +199,7 @@ def test_repeat_button_only_for_left_or_right(physio_client, visit):
     apply(visit, "knee", "both")
     html = physio_client.get(url("treatment", visit)).content.decode()
     assert html.count(">Repeat on the other side<") == 1
-    assert 'Repeat on the other side<span class="visually-hidden">: Calf right' in html
+    assert 'Repeat on the other side<span class="visually-hidden"> (Calf right)' in html
 
 
 def test_repeat_of_another_visits_application_is_not_found(physio, physio_client, visit):
