@@ -238,6 +238,11 @@ REMINDER_HOURS = env.int("REMINDER_HOURS", default=24)
 # still marks it "Cancelled online by the patient").
 CLINIC_NOTIFY_EMAIL = env.str("CLINIC_NOTIFY_EMAIL", default="")
 
+# --- Issue 12: IASTR dose so far (the treatment step) ---
+# Seconds of IASTR at one region and side over the last 7 days (this visit included) above which
+# the treatment step warns. A guide, not a block: the physiotherapist decides.
+IASTR_WEEKLY_LIMIT_SECONDS = env.int("IASTR_WEEKLY_LIMIT_SECONDS", default=360)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -89,6 +89,7 @@ from treatments.forms import (
     AssessmentForm,
     CheckInForm,
     ClinicExerciseForm,
+    FollowUpAssessmentForm,
     OtherSiteFormSet,
     ProgramItemFormSet,
     ScreeningForm,
@@ -783,6 +784,8 @@ def build_specs(world: World) -> dict[str, Spec]:
     for condition in [None, *Condition.objects.all()]:
         data = {"condition": condition.pk} if condition else None
         assessment.update(form_fields(AssessmentForm(data, instance=draft.assessment), world))
+    # Issue 12: a follow-up's short re-assessment form posts these too.
+    assessment.update(form_fields(FollowUpAssessmentForm(instance=draft.assessment), world))
     assessment.update(formset_fields(AdhesionSiteFormSet(prefix="sites"), world))
     assessment["action"] = action
 
@@ -792,7 +795,9 @@ def build_specs(world: World) -> dict[str, Spec]:
 
     items = ProgramExercise.objects.filter(program__visit=draft).select_related("exercise")
     handout_post = formset_fields(ProgramItemFormSet(queryset=items, prefix="items"), world)
-    handout_post["action"] = action
+    # Issue 12: Search, Add, move and remove post the doses too (kept as a draft).
+    handout_post["action"] = constant("continue", "save", "search", "")
+    handout_post["q"] = constant("heel", "calf", "")
 
     booking = {
         **form_fields(BookingForm(), world),
@@ -858,13 +863,15 @@ def build_specs(world: World) -> dict[str, Spec]:
         ),
         "visits:program_add": Spec(
             post={
+                **handout_post,
                 "exercise": Gen(
                     Exercise.objects.filter(active=True).values_list("pk", flat=True)[:6],
                     "number",
                     world,
-                )
+                ),
             }
         ),
+        "visits:program_item": Spec(post=handout_post),
         "visits:exercise_new": Spec(post=form_fields(ClinicExerciseForm(), world)),
         "visits:reassign": Spec(post=form_fields(VisitReassignForm(visit=draft), world)),
         "visits:addendum_add": Spec(

@@ -198,7 +198,7 @@ def test_add_exercise_with_its_default_dose(physio_client, visit):
     assert program.activated_at is None
     assert program.created_by.practitioner == visit.practitioner
     html = physio_client.get(builder_url(visit)).content.decode()
-    assert "Not saved yet" in html
+    assert "Draft: not the patient&#x27;s plan yet" in html
 
 
 def test_adding_the_same_exercise_twice_says_so(physio_client, visit):

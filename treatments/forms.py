@@ -81,13 +81,14 @@ class AssessmentForm(ReadOnlyMixin, forms.ModelForm):
             )
         } | {"findings": forms.Textarea(attrs={"rows": 4})}
 
-    def __init__(self, *args, scored=None, **kwargs):
-        """``scored`` maps measure code to the value already recorded in this visit."""
+    def __init__(self, *args, scored=None, also_measures=(), **kwargs):
+        """``scored`` maps measure code to the value already recorded in this visit;
+        ``also_measures`` are further codes to score (a follow-up re-scores earlier measures)."""
         super().__init__(*args, **kwargs)
         self.fields["condition"].empty_label = "Choose the condition…"
         self.fields["condition"].required = False
         condition = self._chosen_condition()
-        codes = set(scored or {})
+        codes = set(scored or {}) | set(also_measures)
         if condition is not None:
             codes |= {m.code for m in condition.measures.all()}
         self.measures = list(OutcomeMeasure.objects.filter(code__in=codes))
@@ -130,6 +131,26 @@ class AssessmentForm(ReadOnlyMixin, forms.ModelForm):
 
     def assessment_fields(self):
         return {name: self.cleaned_data[name] for name in self.Meta.fields}
+
+
+class FollowUpAssessmentForm(AssessmentForm):
+    """A follow-up visit's short re-assessment (issue 12). The history fields stay as copied from
+    the last assessment (the full form edits them); the scores are the same fields as above."""
+
+    class Meta(AssessmentForm.Meta):
+        fields = ["condition", "changes_since_last", "pain_now", "findings", "goals", "plan"]
+        widgets = {
+            "changes_since_last": forms.Textarea(attrs={"rows": 3}),
+            "findings": forms.Textarea(attrs={"rows": 3}),
+            "goals": forms.Textarea(attrs={"rows": 2}),
+            "plan": forms.Textarea(attrs={"rows": 2}),
+            "pain_now": forms.NumberInput(attrs={"min": 0, "max": 10, "inputmode": "numeric"}),
+        }
+        help_texts = {
+            "changes_since_last": "Since the last visit: symptoms, function, the home program, "
+            "anything new.",
+            "pain_now": "0 is no pain, 10 the worst imaginable.",
+        }
 
 
 class AdhesionSiteForm(ReadOnlyMixin, forms.Form):

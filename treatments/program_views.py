@@ -5,6 +5,8 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
 from audit.services import access_log
@@ -13,12 +15,20 @@ from revere import inputs, roles
 from revere.access import role_required, staff_required
 from treatments.forms import ClinicExerciseForm, ProgramItemFormSet
 from treatments.handout import handout_context, handout_pdf
-from treatments.models import Exercise, HomeProgram, ProgramExercise, VisitStep
+from treatments.models import (
+    MAX_PROGRAM_EXERCISES,
+    Exercise,
+    HomeProgram,
+    ProgramExercise,
+    VisitStep,
+)
 from treatments.services import portal as portal_services
 from treatments.services import programs as program_services
+from treatments.services.programs import DOSE_FIELDS
 from treatments.visit_pages import (
     can_edit,
     draft_visit_write,
+    is_autosave,
     refuse_write,
     step_context,
     visit_for,
@@ -27,16 +37,13 @@ from treatments.visit_pages import (
 LIBRARY_PAGE = 20
 
 
-def _program_page(request, visit, *, formset=None, exercise_form=None, error=None):
+def _program_page(request, visit, *, formset=None, exercise_form=None, error=None, query=None):
     program = HomeProgram.objects.filter(visit=visit).first()
     editable = can_edit(request, visit)
-    items = (
-        ProgramExercise.objects.filter(program=program).select_related("exercise")
-        if program
-        else ProgramExercise.objects.none()
-    )
+    items = _items(program)
     in_program = {item.exercise_id for item in items}
-    query = inputs.search_text(request.GET.get("q", ""))
+    if query is None:
+        query = inputs.search_text(request.GET.get("q", ""))
     library = Exercise.objects.filter(active=True).exclude(pk__in=in_program)
     if query:
         library = library.filter(
@@ -66,6 +73,94 @@ def _program_page(request, visit, *, formset=None, exercise_form=None, error=Non
     )
 
 
+def _items(program):
+    if program is None:
+        return ProgramExercise.objects.none()
+    return ProgramExercise.objects.filter(program=program).select_related("exercise")
+
+
+# --- Keeping what was typed -----------------------------------------------------------------
+# The dose rows, the search box and every Add, move and remove button are one form, so each of
+# those buttons posts the doses typed so far. The valid rows are kept as a draft (not activated)
+# before the button's own action; an invalid row stays on the page as typed, with its message.
+
+
+class Typed:
+    """The builder's rows as posted: the raw values by item pk, and whether all were valid."""
+
+    def __init__(self, rows=None, valid=True):
+        self.rows = rows or {}
+        self.valid = valid
+
+
+def _keep_typed(request, visit) -> Typed:
+    if "items-TOTAL_FORMS" not in request.POST:
+        return Typed()  # a post from an older page, or from outside the builder
+    program = HomeProgram.objects.filter(visit=visit).first()
+    items = _items(program)
+    formset = ProgramItemFormSet(request.POST, queryset=items, prefix="items")
+    known = {item.pk for item in items}
+    if not formset.is_valid() and formset.non_form_errors():
+        return Typed()  # a crafted management form (thousands of rows): keep nothing from it
+    rows, doses, valid = {}, {}, True
+    for form in formset.forms:
+        pk = form.instance.pk
+        if pk not in known:
+            continue  # removed in another tab since the page was opened
+        rows[pk] = {name: form.data.get(form.add_prefix(name), "") for name in DOSE_FIELDS}
+        if form.is_valid():
+            doses[pk] = {name: form.cleaned_data[name] for name in DOSE_FIELDS}
+        else:
+            valid = False
+    if doses:
+        try:
+            program_services.program_draft_save(visit=visit, doses=doses)
+        except ValidationError:
+            # Signed in another tab meanwhile: the action that follows says so.
+            return Typed(rows, False)
+    return Typed(rows, valid)
+
+
+def _rebound_formset(visit, typed: Typed):
+    """The program as it is now (after an add, a move or a removal), each row showing what was
+    typed for it, so its messages show again and nothing typed is lost."""
+    queryset = _items(HomeProgram.objects.filter(visit=visit).first())
+    items = list(queryset)
+    data = {
+        "items-TOTAL_FORMS": str(len(items)),
+        "items-INITIAL_FORMS": str(len(items)),
+        "items-MIN_NUM_FORMS": "0",
+        "items-MAX_NUM_FORMS": str(MAX_PROGRAM_EXERCISES),
+    }
+    for n, item in enumerate(items):
+        data[f"items-{n}-id"] = str(item.pk)
+        stored = {name: getattr(item, name) for name in DOSE_FIELDS}
+        for name, value in (typed.rows.get(item.pk) or stored).items():
+            data[f"items-{n}-{name}"] = "" if value is None else str(value)
+    formset = ProgramItemFormSet(data, queryset=queryset, prefix="items")
+    formset.is_valid()  # the messages of the rows still invalid
+    return formset
+
+
+def _builder_again(request, visit, typed: Typed, *, exercise_form=None):
+    """After a draft action: back to the builder (PRG) with the search words kept; with the rows
+    typed on the page instead when one of them needs correcting."""
+    query = inputs.search_text(request.POST.get("q", ""))
+    if typed.valid and exercise_form is None:
+        target = reverse("visits:handout", args=[visit.uuid])
+        if query:  # the search words stay in the box, the results in view
+            target += "?" + urlencode({"q": query}) + "#library-heading"
+        return redirect(target)
+    if not typed.valid:
+        messages.error(
+            request,
+            "A dose below needs correcting: it is kept on the page as typed, not saved yet. The "
+            "other doses are kept as a draft.",
+        )
+    formset = _rebound_formset(visit, typed) if typed.rows else None
+    return _program_page(request, visit, formset=formset, exercise_form=exercise_form, query=query)
+
+
 @role_required(roles.can_see_clinical)
 def handout_step(request, visit_uuid):
     visit = visit_for(request, visit_uuid)
@@ -74,8 +169,13 @@ def handout_step(request, visit_uuid):
         return _program_page(request, visit)
     if not can_edit(request, visit):
         return refuse_write(request, visit)
+    if is_autosave(request) or request.POST.get("action") == "search":
+        typed = _keep_typed(request, visit)
+        if is_autosave(request):
+            return HttpResponse(status=204 if typed.valid else 422)
+        return _builder_again(request, visit, typed)
     program = HomeProgram.objects.filter(visit=visit).first()
-    items = ProgramExercise.objects.filter(program=program).select_related("exercise")
+    items = _items(program)
     formset = ProgramItemFormSet(request.POST, queryset=items, prefix="items")
     known = {item.pk for item in items}
     posted = {form.instance.pk for form in formset.forms}
@@ -111,29 +211,33 @@ def handout_step(request, visit_uuid):
 
 @draft_visit_write
 def program_add(request, visit):
+    typed = _keep_typed(request, visit)
     exercise = Exercise.objects.filter(
         pk=inputs.pk(request.POST.get("exercise")), active=True
     ).first()
     if exercise is None:
         messages.error(request, "Choose an exercise from the library to add it.")
-        return redirect("visits:handout", visit_uuid=visit.uuid)
+        return _builder_again(request, visit, typed)
     try:
         program_services.program_add_exercise(visit=visit, exercise=exercise, by=request.user)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
-    return redirect("visits:handout", visit_uuid=visit.uuid)
+    else:
+        messages.success(request, f"{exercise.name} is added to the program.")
+    return _builder_again(request, visit, typed)
 
 
 @draft_visit_write
 def program_item_action(request, visit, item_id, action):
     item = get_object_or_404(ProgramExercise, program__visit=visit, pk=item_id)
+    if action not in ("remove", "up", "down"):
+        raise Http404("No such action.")
+    typed = _keep_typed(request, visit)
     if action == "remove":
         program_services.program_remove_exercise(visit=visit, item=item)
-    elif action in ("up", "down"):
-        program_services.program_move_exercise(visit=visit, item=item, up=action == "up")
     else:
-        raise Http404("No such action.")
-    return redirect("visits:handout", visit_uuid=visit.uuid)
+        program_services.program_move_exercise(visit=visit, item=item, up=action == "up")
+    return _builder_again(request, visit, typed)
 
 
 @draft_visit_write

@@ -22,6 +22,11 @@ urlpatterns = [
         name="application_add",
     ),
     path(
+        "<uuid:visit_uuid>/treatment/applications/<int:application_id>/repeat/",
+        views.application_repeat,
+        name="application_repeat",
+    ),
+    path(
         "<uuid:visit_uuid>/treatment/applications/<int:application_id>/remove/",
         views.application_remove,
         name="application_remove",

@@ -20,6 +20,7 @@ from treatments.forms import (
     AdhesionSiteFormSet,
     ApplicationForm,
     AssessmentForm,
+    FollowUpAssessmentForm,
     OtherSiteFormSet,
     ScreeningForm,
     SessionForm,
@@ -86,16 +87,28 @@ def assessment_step(request, visit_uuid):
         {"region": s.region_id, "side": s.side, "note": s.note} for s in assessment.sites.all()
     ]
     data = request.POST if request.method == "POST" else None
-    form = AssessmentForm(data, instance=assessment, scored=scored, read_only=not editable)
+    # A follow-up visit gets the short re-assessment; "the full assessment" (?full=1, and the
+    # full form's posts, which carry the complaint) edits the history copied from the last visit.
+    full = request.GET.get("full") == "1" or (data is not None and "complaint" in data)
+    follow_up = not full and services.is_follow_up(visit)
+    if follow_up:
+        form = FollowUpAssessmentForm(
+            data,
+            instance=assessment,
+            scored=scored,
+            also_measures=services.earlier_measure_codes(visit),
+            read_only=not editable,
+        )
+    else:
+        form = AssessmentForm(data, instance=assessment, scored=scored, read_only=not editable)
     formset = AdhesionSiteFormSet(
         data, initial=sites_initial, prefix="sites", form_kwargs={"read_only": not editable}
     )
     if data is not None and form.is_valid() and formset.is_valid():
         advancing = request.POST.get("action") == "continue"
         try:
-            if advancing and not (
-                form.cleaned_data["complaint"].strip() or form.cleaned_data["condition"]
-            ):
+            complaint = form.cleaned_data.get("complaint", assessment.complaint)
+            if advancing and not (complaint.strip() or form.cleaned_data["condition"]):
                 raise ValidationError("Record the condition or the chief complaint to go on.")
             services.assessment_save(
                 visit=visit,
@@ -108,6 +121,19 @@ def assessment_step(request, visit_uuid):
             form.add_error(None, exc)
         else:
             return next_step_redirect(request, visit, VisitStep.ASSESSMENT, VisitStep.SCREENING)
+    if follow_up:
+        return render_step(
+            request,
+            "treatments/visit_reassessment.html",
+            step_context(
+                request,
+                visit,
+                VisitStep.ASSESSMENT,
+                form=form,
+                formset=formset,
+                progress=services.score_progress(visit, scored),
+            ),
+        )
     return render_step(
         request,
         "treatments/visit_assessment.html",
@@ -195,8 +221,10 @@ def _treatment_page(request, visit, *, session_form=None, application_form=None)
     screening = screening_with_findings(visit)
     session = TreatmentSession.objects.filter(visit=visit).first()
     editable = can_edit(request, visit)
-    applications = Application.objects.filter(session__visit=visit).select_related(
-        "region", "instrument", "stroke"
+    applications = list(
+        Application.objects.filter(session__visit=visit).select_related(
+            "region", "instrument", "stroke"
+        )
     )
     refused_sites = [
         f
@@ -216,8 +244,11 @@ def _treatment_page(request, visit, *, session_form=None, application_form=None)
             VisitStep.TREATMENT,
             screening=screening,
             session_form=session_form or SessionForm(instance=session, read_only=not editable),
-            application_form=application_form or ApplicationForm(),
+            # A new application starts from the previous one's instrument and technique.
+            application_form=application_form
+            or ApplicationForm(initial=services.application_initial(applications)),
             applications=applications,
+            dose=services.iastr_dose(visit),
             refused_sites=refused_sites,
             can_apply=editable and blocked_reason is None,
             blocked_reason=blocked_reason,
@@ -263,6 +294,27 @@ def application_add(request, visit):
             messages.success(request, "Application recorded.")
             return redirect("visits:treatment", visit_uuid=visit.uuid)
     return _treatment_page(request, visit, application_form=form)
+
+
+@draft_visit_write
+def application_repeat(request, visit, application_id):
+    """ "Repeat on the other side": the same application on the opposite side of the region."""
+    application = get_object_or_404(
+        Application.objects.select_related("region", "instrument", "stroke"),
+        session__visit=visit,
+        pk=application_id,
+    )
+    try:
+        repeated = services.application_repeat_other_side(visit=visit, application=application)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request,
+            f"Application repeated on {repeated.region.label} "
+            f"({repeated.get_side_display().lower()}).",
+        )
+    return redirect("visits:treatment", visit_uuid=visit.uuid)
 
 
 @draft_visit_write

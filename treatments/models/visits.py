@@ -34,6 +34,7 @@ from treatments.models.catalogue import (
 )
 
 MAX_APPLICATION_SECONDS = 120
+PAIN_NOW_MESSAGE = "Pain now is from 0 (none) to 10 (worst imaginable)."
 MAX_APPLICATION_SECONDS_MESSAGE = "An application lasts 1 to 120 seconds (2:00 at most per region)."
 
 
@@ -136,9 +137,27 @@ class Assessment(models.Model):
     findings = models.TextField("Objective findings", blank=True)
     goals = models.TextField(blank=True)
     plan = models.TextField(blank=True)
+    # A follow-up visit's short re-assessment (issue 12); not copied from the last assessment.
+    changes_since_last = models.TextField("Changes since the last visit", blank=True)
+    pain_now = models.PositiveSmallIntegerField(
+        "Pain now (0-10)",
+        null=True,
+        blank=True,
+        validators=[
+            MinValueValidator(0, message=PAIN_NOW_MESSAGE),
+            MaxValueValidator(10, message=PAIN_NOW_MESSAGE),
+        ],
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(pain_now__isnull=True) | Q(pain_now__range=(0, 10)),
+                name="assessment_pain_now_0_to_10",
+                violation_error_message=PAIN_NOW_MESSAGE,
+            )
+        ]
         triggers = [triggers.locked_when_visit_signed("assessment", "visit_id")]
 
 

@@ -4,8 +4,21 @@ enforces the same rules again (treatments/triggers.py), so a crafted request or 
 same refusal.
 """
 
+from treatments.services.followup import (  # noqa: F401
+    ScoreProgress,
+    earlier_measure_codes,
+    is_follow_up,
+    score_progress,
+)
+from treatments.services.sessions import (  # noqa: F401
+    CARRIED_FIELDS,
+    application_initial,
+    application_repeat_other_side,
+    iastr_dose,
+)
 from treatments.services.visits import (  # noqa: F401
     ASSESSMENT_FIELDS,
+    REASSESSMENT_FIELDS,
     SESSION_FIELDS,
     TRIGGER_MESSAGES,
     Evaluation,

@@ -127,6 +127,31 @@ def program_save(*, visit: Visit, doses: dict[int, dict], by) -> HomeProgram:
 
 
 @transaction.atomic
+def program_draft_save(*, visit: Visit, doses: dict[int, dict]) -> int:
+    """Keep the doses typed so far (a search, an add, a move or an autosave of the builder) without
+    making the program the patient's plan: activation stays as it was and the visit does not
+    advance. Rows of exercises no longer in the program (another tab removed them) are skipped.
+    Returns how many rows were written."""
+    _ensure_draft(visit)
+    program = HomeProgram.objects.filter(visit=visit).first()
+    if program is None:
+        return 0
+    items = {item.pk: item for item in program.items.all()}
+    written = 0
+    for item_id, fields in doses.items():
+        item = items.get(item_id)
+        if item is None:
+            continue
+        if all(getattr(item, name) == value for name, value in fields.items()):
+            continue  # nothing changed: no history row for it
+        assign_fields(item, fields, DOSE_FIELDS)
+        item.full_clean()
+        item.save()
+        written += 1
+    return written
+
+
+@transaction.atomic
 def exercise_create(*, name: str, kind: str, instructions: str, regions, by, **dose) -> Exercise:
     """A clinic exercise added from the program builder; the manager can edit it in the admin."""
     base = slugify(name)[:50] or "exercise"

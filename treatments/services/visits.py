@@ -101,6 +101,8 @@ ASSESSMENT_FIELDS = (
     "goals",
     "plan",
 )
+# A follow-up's short re-assessment: this visit's own, never copied from the last assessment.
+REASSESSMENT_FIELDS = ("changes_since_last", "pain_now")
 
 
 def _appointment_follows(visit: Visit, status: str, *, by) -> None:
@@ -223,7 +225,7 @@ def assessment_save(
     ``scores`` maps OutcomeMeasure to a value (None removes the score)."""
     _ensure_draft(visit)
     assessment = visit.assessment
-    assign_fields(assessment, fields, ASSESSMENT_FIELDS)
+    assign_fields(assessment, fields, ASSESSMENT_FIELDS + REASSESSMENT_FIELDS)
     assessment.full_clean()
     assessment.save()
     for site in sites:
