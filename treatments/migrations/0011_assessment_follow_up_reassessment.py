@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("treatments", "0009_history_with_delete_events"),
+        ("treatments", "0010_instrument_cleaning_log"),
     ]
 
     operations = [
