@@ -130,9 +130,11 @@ def _lock_booking_rows(practitioner: Practitioner, patient: Patient, interval: s
     as read then. FOR NO KEY UPDATE: it makes bookings wait for each other but not other writes
     that only reference the rows (a visit, an appointment of someone else).
 
-    The practitioner comes with what the booking checks of them, in the same query: their
-    working hours (``booking_hours``) and whether time off overlaps ``interval``
-    (``booking_away``)."""
+    The practitioner comes with their working hours (``booking_hours``), in the same query.
+    Whether their time off overlaps ``interval`` (``booking_away``) is read by the next query,
+    the patient's lock, and set on the practitioner: a statement that waited for the lock reads
+    the other tables as they were before the wait, so time off saved meanwhile (its service locks
+    the same row first) would be missed; the next statement sees it."""
     locked_practitioner = (
         Practitioner.objects.select_for_update(no_key=True, of=("self",))
         .annotate(
@@ -141,17 +143,23 @@ def _lock_booking_rows(practitioner: Practitioner, patient: Patient, interval: s
                     json=JSONObject(weekday="weekday", starts="starts", ends="ends")
                 )
             ),
-            booking_away=Exists(
-                TimeOff.objects.filter(
-                    practitioner=OuterRef("pk"),
-                    starts_at__lt=interval.end,
-                    ends_at__gt=interval.start,
-                )
-            ),
         )
         .get(pk=practitioner.pk)
     )
-    locked_patient = Patient.objects.select_for_update(no_key=True).get(pk=patient.pk)
+    locked_patient = (
+        Patient.objects.select_for_update(no_key=True, of=("self",))
+        .annotate(
+            booking_away=Exists(
+                TimeOff.objects.filter(
+                    practitioner=practitioner.pk,
+                    starts_at__lt=interval.end,
+                    ends_at__gt=interval.start,
+                )
+            )
+        )
+        .get(pk=patient.pk)
+    )
+    locked_practitioner.booking_away = locked_patient.booking_away
     return locked_practitioner, locked_patient
 
 
