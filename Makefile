@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?= --reuse-db -n auto
 
-.PHONY: run test migrate lint format clean-db
+.PHONY: run test migrate lint format clean-db bench
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -46,3 +46,22 @@ format: $(VENV)/.installed-dev
 # Stops nothing: the embedded server stops when the last process using it exits.
 clean-db:
 	rm -rf var/pgdata
+
+# --- Benchmark (issue 11) ------------------------------------------------------------------------
+# `make bench` (or `SCALE=0.1 make bench`): a separate database (DATABASE_URL if set, whose name
+# must end in _bench, else the embedded server's revere_bench), migrate, seed_scale, then
+# bench/run.py serves it with gunicorn (bench settings) and loads each page with wrk.
+SCALE ?= 1
+BENCH_ARGS ?=
+bench: export DJANGO_SETTINGS_MODULE = revere.settings_bench
+bench: export DEBUG ?= false
+bench: export DEMO_MODE = false
+bench: export MANIFEST_STATIC = false
+bench: export SECRET_KEY ?= bench-only-secret-key-never-used-in-any-deployment
+bench: export EMBEDDED_DB_NAME ?= revere_bench
+bench: $(VENV)/.installed
+	@command -v wrk >/dev/null || apt-get install -y wrk || { \
+		echo "wrk is missing and apt-get could not install it"; exit 1; }
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_scale --scale $(SCALE)
+	$(PY) bench/run.py $(BENCH_ARGS)

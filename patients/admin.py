@@ -1,4 +1,9 @@
+import re
+
 from django.contrib import admin
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.html import format_html
 
 from audit.admin import AccessLoggedAdmin
 from patients.models import (
@@ -23,9 +28,29 @@ class WorkingHoursInline(admin.TabularInline):
 
 
 class TimeOffInline(admin.TabularInline):
+    """Read-only here: time off is entered on the app's time off page, which lists the
+    appointments it would cover before saving (issue 10)."""
+
     model = TimeOff
     extra = 0
-    fields = ["starts_at", "ends_at", "reason"]
+    fields = ["starts_at", "ends_at", "reason", "change_link"]
+    readonly_fields = fields
+    verbose_name_plural = "Time off (add or change it on the time off page)"
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="Change")
+    def change_link(self, obj):
+        if obj.pk is None:
+            return ""
+        return format_html(
+            '<a href="{}">Change on the time off page</a>',
+            reverse("patients:time_off_edit", args=[obj.pk]),
+        )
 
 
 @admin.register(Practitioner)
@@ -35,6 +60,14 @@ class PractitionerAdmin(admin.ModelAdmin):
     search_fields = ["display_name", "registration_number", "user__username"]
     autocomplete_fields = ["user"]
     inlines = [WorkingHoursInline, TimeOffInline]
+    readonly_fields = ["add_time_off"]
+
+    @admin.display(description="Time off")
+    def add_time_off(self, obj):
+        url = reverse("patients:time_off_create")
+        if obj is not None and obj.pk is not None:
+            url += f"?practitioner={obj.pk}"
+        return format_html('<a href="{}">Add time off</a> (lists the appointments it covers)', url)
 
 
 @admin.register(Patient)
@@ -69,9 +102,23 @@ class AppointmentTypeAdmin(admin.ModelAdmin):
 
 @admin.register(TimeOff)
 class TimeOffAdmin(admin.ModelAdmin):
+    """Adding or changing time off opens the app's time off page, which lists the booked
+    appointments it covers and asks what happens to each before saving (issue 10): the admin's
+    own form would save it over them without a word. Deleting stays here."""
+
     list_display = ["practitioner", "starts_at", "ends_at", "reason"]
     list_filter = ["practitioner"]
     date_hierarchy = "starts_at"
+
+    def add_view(self, request, form_url="", extra_context=None):
+        return redirect("patients:time_off_create")
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        if not re.fullmatch(r"[0-9]{1,9}", object_id or "") or not (
+            TimeOff.objects.filter(pk=object_id).exists()
+        ):
+            return super().change_view(request, object_id, form_url, extra_context)
+        return redirect("patients:time_off_edit", time_off_id=int(object_id))
 
 
 @admin.register(Appointment)

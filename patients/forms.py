@@ -1,5 +1,6 @@
 import datetime
 import re
+import uuid
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Fieldset, Layout, Row
@@ -399,3 +400,157 @@ class RescheduleForm(PlainMessagesMixin, forms.Form):
                 "That start time is not a valid time: choose one from the list."
             )
         return starts_at
+
+
+# --- Issue 10: time off over booked appointments ------------------------------------------------
+
+# Time off can be recorded a year back (a sick day entered late) and up to two years ahead.
+TIME_OFF_PAST_DAYS = 366
+TIME_OFF_FUTURE_DAYS = 2 * 366
+LOCAL_DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+
+class TimeOffForm(forms.Form):
+    """The manager's time off of one practitioner, in the clinic's local time."""
+
+    practitioner = forms.ModelChoiceField(
+        label="Practitioner",
+        queryset=Practitioner.objects.none(),
+        error_messages={
+            "required": "Choose the practitioner.",
+            "invalid_choice": "Choose a practitioner from the list.",
+        },
+    )
+    starts_at = forms.DateTimeField(
+        label="Away from",
+        widget=LOCAL_DATETIME,
+        error_messages={
+            "required": "Enter when the time off starts.",
+            "invalid": "Enter a date and time, e.g. 2026-03-09 08:00.",
+        },
+    )
+    ends_at = forms.DateTimeField(
+        label="Back at",
+        widget=LOCAL_DATETIME,
+        help_text="The first moment they are working again (e.g. the next morning).",
+        error_messages={
+            "required": "Enter when the time off ends.",
+            "invalid": "Enter a date and time, e.g. 2026-03-13 17:00.",
+        },
+    )
+    reason = forms.CharField(
+        label="Reason (optional)",
+        required=False,
+        max_length=200,
+        help_text="For the manager; the schedule shows only “Away”.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["practitioner"].queryset = Practitioner.objects.order_by(
+            "-active", "display_name", "pk"
+        )
+
+    def _clean_instant(self, field):
+        value = self.cleaned_data[field]
+        today = timezone.localdate()
+        if not (
+            today - datetime.timedelta(days=TIME_OFF_PAST_DAYS)
+            <= timezone.localtime(value).date()
+            <= today + datetime.timedelta(days=TIME_OFF_FUTURE_DAYS)
+        ):
+            raise forms.ValidationError("Choose a date from a year ago to two years ahead.")
+        return value
+
+    def clean_starts_at(self):
+        return self._clean_instant("starts_at")
+
+    def clean_ends_at(self):
+        return self._clean_instant("ends_at")
+
+    def clean_reason(self):
+        return " ".join(self.cleaned_data["reason"].split())
+
+    def clean(self):
+        data = super().clean()
+        starts_at, ends_at = data.get("starts_at"), data.get("ends_at")
+        if starts_at and ends_at and ends_at <= starts_at:
+            self.add_error("ends_at", "The time off must end after it starts.")
+        return data
+
+
+KEEP, CANCEL, MOVE = "keep", "cancel", "move"
+
+
+def _uuids(values) -> set:
+    found = set()
+    for value in values:
+        try:
+            found.add(uuid.UUID(str(value)))
+        except ValueError:
+            continue
+    return found
+
+
+class TimeOffClashForm(forms.Form):
+    """What happens to each appointment booked during the time off: one radio group per
+    appointment (``clash-<uuid>``), and ``seen``, the appointments the page listed, so the service
+    can tell a confirmed list from one the manager never saw."""
+
+    cancel_reason = forms.CharField(
+        label="Reason given for cancelling",
+        required=False,
+        max_length=300,
+        initial="Practitioner away",
+        help_text="Recorded with each appointment you cancel here.",
+    )
+
+    def __init__(self, *args, clashes, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.clashes = clashes
+        for appointment in clashes:
+            if appointment.status == AppointmentStatus.BOOKED:
+                choices = [
+                    (KEEP, "Keep it"),
+                    (CANCEL, "Cancel it (the patient is emailed)"),
+                    (MOVE, "Move it (after saving, on its reschedule page)"),
+                ]
+            else:  # arrived or completed: it happened, only the record of it is kept
+                choices = [(KEEP, "Keep it")]
+            self.fields[self.field_name(appointment)] = forms.ChoiceField(
+                label="What happens to it",
+                choices=choices,
+                required=False,
+                initial=KEEP,
+                widget=forms.RadioSelect,
+                error_messages={"invalid_choice": "Choose one of the options for it."},
+            )
+        seen = []
+        if self.is_bound:
+            getlist = getattr(self.data, "getlist", None)
+            seen = getlist("seen") if getlist else self.data.get("seen", [])
+        self.seen = _uuids(seen if isinstance(seen, list | tuple) else [seen])
+
+    @staticmethod
+    def field_name(appointment) -> str:
+        return f"clash-{appointment.uuid}"
+
+    def rows(self):
+        """(appointment, its bound radio field) for the template."""
+        return [(a, self[self.field_name(a)]) for a in self.clashes]
+
+    def choice(self, appointment) -> str:
+        return self.cleaned_data.get(self.field_name(appointment)) or KEEP
+
+    @property
+    def cancel(self) -> set:
+        return {a.uuid for a in self.clashes if self.choice(a) == CANCEL}
+
+    @property
+    def move(self) -> list:
+        return [a for a in self.clashes if self.choice(a) == MOVE]
+
+    def choices_made(self) -> dict:
+        """The choices as initial values for the list shown again."""
+        data = getattr(self, "cleaned_data", {})
+        return {name: value for name, value in data.items() if value}

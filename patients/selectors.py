@@ -244,6 +244,13 @@ def _grid(columns: list[Column], data: "ScheduleData", now: datetime.datetime) -
     tz = clinic_tz()
     active = [a for a in data.appointments if a.status in ACTIVE_STATUSES]
     inactive = [a for a in data.appointments if a.status not in ACTIVE_STATUSES]
+    # Issue 10: an appointment still booked during its practitioner's time off is a clash the
+    # grid marks in words (the time off page lists them; the manager moves, cancels or keeps).
+    for appointment in active:
+        span = Interval(appointment.starts_at, appointment.ends_at)
+        appointment.during_time_off = any(
+            span.overlaps(off) for off in data.away.get(appointment.practitioner_id, ())
+        )
 
     # The rows span every column's working hours and every appointment shown.
     walls = []

@@ -29,4 +29,8 @@ urlpatterns = [
         views.appointment_reschedule,
         name="appointment_reschedule",
     ),
+    # Issue 10: the manager's time off, which lists the appointments it would cover.
+    path("time-off/", views.time_off_list, name="time_off_list"),
+    path("time-off/new/", views.time_off_create, name="time_off_create"),
+    path("time-off/<int:time_off_id>/", views.time_off_edit, name="time_off_edit"),
 ]

@@ -2,6 +2,7 @@
 everyone else reads that the time was taken, with the next free times. Real threads, each with
 its own database connection, released together by a barrier."""
 
+import datetime
 import threading
 
 import pytest
@@ -273,3 +274,43 @@ def test_one_patient_booked_with_two_practitioners_at_once_gets_one_appointment(
         Appointment.objects.all().delete()
 
     run_rounds(ATTEMPTS, ROUNDS // 5, post, check)
+
+
+def test_time_off_and_a_booking_at_the_same_moment_never_both_pass_silently(slot):
+    """Issue 10: the time off service locks the practitioner's row as booking does, so either the
+    booking lands first and the time off lists it, or the time off lands first and the booking
+    is refused as "away". Never both saved without a word. Five rounds, one a day."""
+    from patients.models import TimeOff
+
+    practitioner, follow_up, day = slot
+    patients = PatientFactory.create_batch(5)
+    days = [day + datetime.timedelta(days=7 * n) for n in range(5)]
+
+    for patient, round_day in zip(patients, days, strict=True):
+
+        def work(i, barrier, round_day=round_day, patient=patient):
+            barrier.wait()
+            if i == 0:
+                return services.time_off_save(
+                    practitioner=practitioner,
+                    starts_at=at(round_day, "08:00"),
+                    ends_at=at(round_day, "12:00"),
+                    by=None,
+                )
+            return services.appointment_book(
+                patient=patient,
+                practitioner=practitioner,
+                type=follow_up,
+                starts_at=at(round_day, "10:00"),
+                by=None,
+            )
+
+        time_off, booking = run_together(2, work)
+        saved_off = not isinstance(time_off, Exception)
+        saved_booking = not isinstance(booking, Exception)
+        assert saved_off != saved_booking, (time_off, booking)
+        if saved_off:
+            assert getattr(booking, "code", None) == "outside_hours", booking
+        else:
+            assert isinstance(time_off, services.TimeOffClashes), time_off
+        assert TimeOff.objects.filter(starts_at=at(round_day, "08:00")).exists() == saved_off

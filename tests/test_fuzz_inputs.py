@@ -64,6 +64,7 @@ from patients.forms import (
     PatientSearchForm,
     PortalCancelForm,
     ScheduleDayForm,
+    TimeOffForm,
 )
 from patients.models import AppointmentType, Patient
 from revere import roles
@@ -754,6 +755,15 @@ def build_specs(world: World) -> dict[str, Spec]:
     page = constant("1", "2", "last", "0", "-1", "99999999999999999999", kind="number")
     next_url = constant("/patients/schedule/", "/patients/", "", "/visits/day/", kind="url")
     action = constant("continue", "save", "")
+    booked_day = timezone.localtime(world.appointment.starts_at).date()
+    time_off = {
+        **form_fields(TimeOffForm(), world),
+        "starts_at": constant(f"{booked_day:%Y-%m-%d}T08:00", f"{booked_day:%Y-%m-%d}T09:15"),
+        "ends_at": constant(f"{booked_day:%Y-%m-%d}T12:00", f"{booked_day:%Y-%m-%d}T09:00"),
+        "seen": constant(str(world.appointment.uuid), "", kind="id"),
+        f"clash-{world.appointment.uuid}": constant("keep", "cancel", "move"),
+        "cancel_reason": constant("Practitioner away", ""),
+    }
     draft = world.draft_visit
     patient_user = world.users[PHYSIO]
 
@@ -863,6 +873,10 @@ def build_specs(world: World) -> dict[str, Spec]:
             }
         ),
         "portal_appointments:cancel": Spec(post=form_fields(PortalCancelForm(), world)),
+        # Issue 10: time off over the world's booked appointment, with the clash choices.
+        "patients:time_off_create": Spec(get={"practitioner": practitioners}, post=time_off),
+        "patients:time_off_edit": Spec(post=time_off),
+        "patients:time_off_list": Spec(get={"page": page}),
     }
 
 

@@ -11,8 +11,9 @@ pytestmark = pytest.mark.django_db
 LIST_QUERIES = 6
 # session, user, second-factor device, groups, the patient with the users it names and its no-show
 # count, the access-log INSERT (issue 9), upcoming and past appointments (+ the visits and the
-# active home program for clinicians)
-DETAIL_QUERIES = {"front_desk_client": 8, "physio_client": 10}
+# active home program for clinicians; + the last visit for the body chart, issue 12, which with a
+# visit adds its sites, findings, applications and the region catalogue: test_body_chart.py)
+DETAIL_QUERIES = {"front_desk_client": 8, "physio_client": 11}
 
 
 def test_patient_list_queries_do_not_grow_with_patients(

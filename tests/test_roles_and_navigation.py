@@ -200,6 +200,7 @@ def test_each_roles_home_is_the_current_link(request, client_fixture, home, curr
         ("/patients/", "Patients"),
         ("/patients/new/", "Register patient"),
         ("/patients/archived/", "Archived patients"),
+        ("/patients/time-off/", "Time off"),
         ("/patients/appointments/book/", "Schedule"),
         ("/accounts/mfa/", "Security"),
     ],

@@ -7,7 +7,8 @@ class TreatmentsConfig(AppConfig):
 
     def ready(self):
         from revere.panels import register_patient_panel
-        from treatments.panels import portal_panel, visits_panel
+        from treatments.panels import body_chart_panel, portal_panel, visits_panel
 
         register_patient_panel(visits_panel)
+        register_patient_panel(body_chart_panel)
         register_patient_panel(portal_panel)

@@ -1,7 +1,13 @@
 from django.db.models import Q
 
 from revere import roles
-from treatments.models import HomeProgram, Visit
+from treatments.models import (
+    AdhesionSite,
+    Application,
+    HomeProgram,
+    ScreeningFinding,
+    Visit,
+)
 from treatments.services.programs import adherence
 
 
@@ -41,5 +47,42 @@ def portal_panel(request, patient):
             "show_program": show_program,
             "program": program,
             "adherence": adherence(patient=patient) if program else None,
+        },
+    )
+
+
+def body_chart_panel(request, patient):
+    """The last visit's sites on the body chart (refused, precaution, treated, adhesion), for
+    physiotherapists and the manager. A fixed number of queries: the visit, its three kinds of
+    site, and the region catalogue (in the template tag)."""
+    if not roles.can_see_clinical(request.user):
+        return None
+    visit = (
+        Visit.objects.filter(patient=patient)
+        .select_related("assessment", "practitioner")
+        .order_by("-date", "-created_at")
+        .first()
+    )
+    if visit is None:
+        return None
+    assessment = getattr(visit, "assessment", None)
+    sites = (
+        AdhesionSite.objects.filter(assessment=assessment).select_related("region")
+        if assessment is not None
+        else []
+    )
+    findings = ScreeningFinding.objects.filter(screening__visit=visit).select_related(
+        "contraindication", "region"
+    )
+    applications = Application.objects.filter(session__visit=visit).select_related(
+        "region", "instrument", "stroke"
+    )
+    return (
+        "treatments/_patient_body_chart.html",
+        {
+            "chart_visit": visit,
+            "sites": sites,
+            "findings": findings,
+            "applications": applications,
         },
     )

@@ -25,3 +25,10 @@ from patients.services.reminders import (  # noqa: F401
     appointment_ics,
     appointment_reminders_send,
 )
+from patients.services.time_off import (  # noqa: F401
+    TimeOffClashes,
+    appointment_cancel_for_time_off,
+    time_off_clashes,
+    time_off_save,
+    time_off_upcoming,
+)

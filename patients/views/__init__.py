@@ -19,3 +19,8 @@ from patients.views.schedule import (  # noqa: F401
     schedule_week,
     schedule_week_pick,
 )
+from patients.views.time_off import (  # noqa: F401
+    time_off_create,
+    time_off_edit,
+    time_off_list,
+)
