@@ -410,7 +410,7 @@ TIME_OFF_FUTURE_DAYS = 2 * 366
 LOCAL_DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
 
-class TimeOffForm(forms.Form):
+class TimeOffForm(PlainMessagesMixin, forms.Form):
     """The manager's time off of one practitioner, in the clinic's local time."""
 
     practitioner = forms.ModelChoiceField(
@@ -492,7 +492,7 @@ def _uuids(values) -> set:
     return found
 
 
-class TimeOffClashForm(forms.Form):
+class TimeOffClashForm(PlainMessagesMixin, forms.Form):
     """What happens to each appointment booked during the time off: one radio group per
     appointment (``clash-<uuid>``), and ``seen``, the appointments the page listed, so the service
     can tell a confirmed list from one the manager never saw."""

@@ -105,6 +105,8 @@ def _every_form(physio):
         patient_forms.AppointmentStatusForm,
         patient_forms.PortalCancelForm,
         patient_forms.RescheduleForm,
+        patient_forms.TimeOffForm,
+        lambda d: patient_forms.TimeOffClashForm(d, clashes=[]),
         CodeForm,
         EnrolmentCodeForm,
     ]
