@@ -1,7 +1,9 @@
 from django import forms
 
+from revere.plain_messages import PlainMessagesMixin
 
-class CodeForm(forms.Form):
+
+class CodeForm(PlainMessagesMixin, forms.Form):
     code = forms.CharField(
         label="Code",
         max_length=32,

@@ -10,6 +10,7 @@ from django.utils import timezone
 from patients import scheduling, selectors
 from patients.models import AppointmentStatus, AppointmentType, Patient, Practitioner
 from patients.services import BOOKING_HORIZON, EDITABLE_FIELDS
+from revere.plain_messages import PlainMessagesMixin
 
 PHONE_CHARACTERS = re.compile(r"^[0-9+()\-.\s]*(?:\s*(?:ext\.?|x)\s*\d{1,6})?$", re.IGNORECASE)
 OLDEST_AGE_YEARS = 120
@@ -58,7 +59,7 @@ class NamesMixin:
         return value
 
 
-class PatientForm(NamesMixin, forms.ModelForm):
+class PatientForm(PlainMessagesMixin, NamesMixin, forms.ModelForm):
     consent_iastr = forms.BooleanField(
         required=False,
         label="Consents to IASTR (instrument-assisted soft tissue treatment)",
@@ -151,7 +152,7 @@ class PatientForm(NamesMixin, forms.ModelForm):
         return self.cleaned_data["email"].strip().lower()
 
 
-class PatientMergeForm(forms.Form):
+class PatientMergeForm(PlainMessagesMixin, forms.Form):
     """The record to keep, for merging a duplicate into it (the manager's merge page)."""
 
     keep = forms.UUIDField(
@@ -162,7 +163,7 @@ class PatientMergeForm(forms.Form):
     )
 
 
-class PatientSearchForm(forms.Form):
+class PatientSearchForm(PlainMessagesMixin, forms.Form):
     q = forms.CharField(
         required=False,
         max_length=100,
@@ -179,7 +180,7 @@ class PatientSearchForm(forms.Form):
 SCHEDULE_RANGE_DAYS = 5 * 366
 
 
-class ScheduleDayForm(forms.Form):
+class ScheduleDayForm(PlainMessagesMixin, forms.Form):
     day = forms.DateField(
         label="Date",
         required=False,
@@ -199,7 +200,7 @@ class _AppointmentTypeField(forms.ModelChoiceField):
         return obj.label
 
 
-class BookingSearchForm(forms.Form):
+class BookingSearchForm(PlainMessagesMixin, forms.Form):
     """What to book, with whom and on which day: the booking page lists the free times."""
 
     type = _AppointmentTypeField(
@@ -320,7 +321,7 @@ class BookingForm(BookingSearchForm):
         return cleaned
 
 
-class NewCallerForm(NamesMixin, forms.Form):
+class NewCallerForm(PlainMessagesMixin, NamesMixin, forms.Form):
     """A caller not registered yet, for a free consultation call: just enough to call back."""
 
     first_name = forms.CharField(max_length=80, label="Caller's first name")
@@ -335,7 +336,7 @@ class NewCallerForm(NamesMixin, forms.Form):
         return clean_phone_number(self.cleaned_data["phone"], required=True)
 
 
-class AppointmentStatusForm(forms.Form):
+class AppointmentStatusForm(PlainMessagesMixin, forms.Form):
     status = forms.ChoiceField(choices=AppointmentStatus.choices, widget=forms.HiddenInput)
     reason = forms.CharField(
         required=False,
@@ -346,7 +347,7 @@ class AppointmentStatusForm(forms.Form):
     by_patient = forms.BooleanField(required=False, label="The patient asked to cancel")
 
 
-class PortalCancelForm(forms.Form):
+class PortalCancelForm(PlainMessagesMixin, forms.Form):
     reason = forms.CharField(
         required=False,
         max_length=300,
@@ -358,7 +359,7 @@ class PortalCancelForm(forms.Form):
 # --- Issue 10: rescheduling ---------------------------------------------------------------------
 
 
-class RescheduleForm(forms.Form):
+class RescheduleForm(PlainMessagesMixin, forms.Form):
     """Move an appointment: the practitioner (the same or another) and the day list the free
     times; ``start`` is the one chosen."""
 
@@ -409,7 +410,7 @@ TIME_OFF_FUTURE_DAYS = 2 * 366
 LOCAL_DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
 
-class TimeOffForm(forms.Form):
+class TimeOffForm(PlainMessagesMixin, forms.Form):
     """The manager's time off of one practitioner, in the clinic's local time."""
 
     practitioner = forms.ModelChoiceField(
@@ -491,7 +492,7 @@ def _uuids(values) -> set:
     return found
 
 
-class TimeOffClashForm(forms.Form):
+class TimeOffClashForm(PlainMessagesMixin, forms.Form):
     """What happens to each appointment booked during the time off: one radio group per
     appointment (``clash-<uuid>``), and ``seen``, the appointments the page listed, so the service
     can tell a confirmed list from one the manager never saw."""

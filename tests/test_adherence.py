@@ -87,7 +87,10 @@ def test_late_evening_activation_starts_on_the_local_day(activate, own_patient, 
     # The patient page and the handout date it by the clinic's calendar too.
     html = patient_page(physio_client, own_patient)
     assert "from 2026-03-01" in html
-    assert "<strong>100%</strong> (1 of 1 exercise days)" in adherence_line(html)
+    # Still its first day: "Started today" rather than a percent of one day.
+    assert "<strong>Started today</strong>: no days due yet (1 of 1 exercises done today)" in (
+        adherence_line(html)
+    )
     handout = physio_client.get(reverse("programs:handout", args=[program.uuid]))
     assert "2026-03-01 · Physiotherapist" in handout.content.decode()
 
@@ -124,10 +127,10 @@ def test_today_is_the_clinics_today_on_the_patient_page(
     program = activate(local(2026, 3, 10, 9, 0), TYLER)
     (tyler,) = items_of(program)
     record(own_patient, D(2026, 3, 10), [tyler])
-    # 06:59 UTC on the 11th is still the 10th in Vancouver: 1 day, done.
+    # 06:59 UTC on the 11th is still the 10th in Vancouver: the program's first day, done.
     freeze(monkeypatch, datetime.datetime(2026, 3, 11, 6, 59, tzinfo=UTC))
-    assert "<strong>100%</strong> (1 of 1" in adherence_line(
-        patient_page(physio_client, own_patient)
+    assert "Started today</strong>: no days due yet (1 of 1 exercises done today)" in (
+        adherence_line(patient_page(physio_client, own_patient))
     )
     # 07:00 UTC is midnight in Vancouver: the 11th, not done yet.
     freeze(monkeypatch, datetime.datetime(2026, 3, 11, 7, 0, tzinfo=UTC))
@@ -270,12 +273,34 @@ def test_no_program_no_adherence(own_patient, physio_client):
     assert 'data-testid="adherence"' not in html
 
 
-def test_before_any_check_in_it_is_zero(activate, own_patient, physio_client):
+def test_on_the_first_day_it_says_started_today_not_zero(activate, own_patient, physio_client):
     activate(local(2026, 3, 12, 9, 0), TYLER, NORDIC)
     result = adherence_on(own_patient, D(2026, 3, 12))
+    assert result.started_today
     assert (result.done, result.expected, result.percent) == (0, 2, 0)
     line = adherence_line(patient_page(physio_client, own_patient))
-    assert "<strong>0%</strong> (0 of 2 exercise days)" in line
+    assert "<strong>Started today</strong>: no days due yet" in line
+    assert "%" not in line
+
+
+def test_on_the_first_day_a_check_in_says_what_was_done_today(activate, own_patient, physio_client):
+    program = activate(local(2026, 3, 12, 9, 0), TYLER, NORDIC)
+    record(own_patient, D(2026, 3, 12), items_of(program)[:1], pain=3)
+    line = adherence_line(patient_page(physio_client, own_patient))
+    assert "Started today" in line
+    assert "(1 of 2 exercises done today)" in line
+    assert "%" not in line
+
+
+def test_from_the_second_day_it_is_a_percent(activate, monkeypatch, own_patient, physio_client):
+    activate(local(2026, 3, 12, 9, 0), TYLER, NORDIC)
+    freeze(monkeypatch, local(2026, 3, 13, 9, 0))
+    result = adherence_on(own_patient, D(2026, 3, 13))
+    assert not result.started_today
+    assert (result.done, result.expected, result.percent) == (0, 3, 0)  # Nordic: 3 days a week
+    line = adherence_line(patient_page(physio_client, own_patient))
+    assert "<strong>0%</strong> (0 of 3 exercise days)" in line
+    assert "Started today" not in line
 
 
 def test_program_activated_after_today_has_no_days_yet(

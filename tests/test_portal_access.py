@@ -185,8 +185,8 @@ def test_pain_out_of_range_is_refused_and_nothing_saved(
     assert "Not saved:" in html
     assert "is-invalid" in html
     expected = {
-        "11": "Ensure this value is less than or equal to 10.",
-        "-1": "Ensure this value is greater than or equal to 0.",
+        "11": "Pain must be between 0 and 10.",
+        "-1": "Pain must be between 0 and 10.",
     }.get(pain, "Enter a whole number.")
     assert expected in html
     assert not CheckIn.objects.exists()

@@ -273,12 +273,12 @@ def test_save_and_continue_goes_to_review(physio_client, visit):
 @pytest.mark.parametrize(
     ("field", "typed", "error"),
     [
-        ("sets", "0", "Sets is from 1 to 20."),
-        ("days_per_week", "8", "Days a week is from 1 to 7."),
-        ("days_per_week", "0", "Days a week is from 1 to 7."),
-        ("reps", "201", "Reps is from 1 to 200."),
-        ("hold_seconds", "601", "Hold (seconds) is from 1 to 600."),
-        ("times_per_day", "11", "Times a day is from 1 to 10."),
+        ("sets", "0", "Sets must be between 1 and 20."),
+        ("days_per_week", "8", "Days a week must be between 1 and 7."),
+        ("days_per_week", "0", "Days a week must be between 1 and 7."),
+        ("reps", "201", "Reps must be between 1 and 200."),
+        ("hold_seconds", "601", "Hold (seconds) must be between 1 and 600."),
+        ("times_per_day", "11", "Times a day must be between 1 and 10."),
         ("days_per_week", "", "This field is required."),
     ],
 )
@@ -303,8 +303,8 @@ def test_sets_zero_and_seven_plus_days_together(physio_client, visit):
     (tyler,) = add(visit, TYLER)
     data = formset_post([tyler], **{"0-sets": "0", "0-days_per_week": "8"})
     html = physio_client.post(builder_url(visit), data).content.decode()
-    assert "Sets is from 1 to 20." in html
-    assert "Days a week is from 1 to 7." in html
+    assert "Sets must be between 1 and 20." in html
+    assert "Days a week must be between 1 and 7." in html
     assert 'name="items-0-sets" value="0"' in html
     assert 'name="items-0-days_per_week" value="8"' in html
     tyler.refresh_from_db()
@@ -397,7 +397,7 @@ def test_clinic_exercise_with_the_same_name_gets_its_own_code(physio_client, phy
 @pytest.mark.parametrize(
     ("field", "typed", "error"),
     [
-        ("days_per_week", "8", "Days a week is from 1 to 7."),
+        ("days_per_week", "8", "Days a week must be between 1 and 7."),
         ("name", "", "This field is required."),
         ("instructions", "", "This field is required."),
     ],

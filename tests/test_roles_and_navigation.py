@@ -162,3 +162,57 @@ def test_unknown_page_is_a_friendly_404(physio_client):
     response = physio_client.get("/no-such-page/")
     assert response.status_code == 404
     assert "Page not found" in response.content.decode()
+
+
+# --- The current section (issue 10) -----------------------------------------------------------
+
+
+def current_links(html: str) -> list[str]:
+    """The text of each navigation link marked aria-current="page"."""
+    import re
+
+    nav = html[html.index('aria-label="Main navigation"') : html.index("</nav>")]
+    return [
+        re.sub(r"<[^>]+>", "", text).strip()
+        for text in re.findall(
+            r'<a class="[^"]*\bactive\b[^"]*" aria-current="page"[^>]*>(.*?)</a>', nav
+        )
+    ]
+
+
+@pytest.mark.parametrize(
+    "client_fixture, home, current",
+    [
+        ("physio_client", "/visits/day/", "My day"),
+        ("front_desk_client", "/patients/schedule/", "Schedule"),
+        ("manager_client", "/patients/schedule/", "Schedule"),
+        ("patient_client", "/portal/", "My plan"),
+    ],
+)
+def test_each_roles_home_is_the_current_link(request, client_fixture, home, current):
+    html = request.getfixturevalue(client_fixture).get(home).content.decode()
+    assert current_links(html) == [current]
+
+
+@pytest.mark.parametrize(
+    "path, current",
+    [
+        ("/patients/", "Patients"),
+        ("/patients/new/", "Register patient"),
+        ("/patients/archived/", "Archived patients"),
+        ("/patients/time-off/", "Time off"),
+        ("/patients/appointments/book/", "Schedule"),
+        ("/accounts/mfa/", "Security"),
+    ],
+)
+def test_the_section_of_a_page_is_the_current_link(manager_client, path, current):
+    assert current_links(manager_client.get(path).content.decode()) == [current]
+
+
+def test_a_patients_record_marks_patients_and_nothing_else(physio_client):
+    from tests.factories import PatientFactory
+
+    patient = PatientFactory()
+    html = physio_client.get(f"/patients/{patient.uuid}/").content.decode()
+    assert current_links(html) == ["Patients"]
+    assert html.count('aria-current="page"') == 1

@@ -2,6 +2,7 @@ from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
 
 from patients.models import Practitioner
+from revere.plain_messages import PlainMessagesMixin
 from treatments.models import (
     MAX_APPLICATION_SECONDS_MESSAGE,
     MAX_PROGRAM_EXERCISES,
@@ -64,7 +65,7 @@ def _side_error(region, side):
 # --- Step 1 ----------------------------------------------------------------------------------
 
 
-class AssessmentForm(ReadOnlyMixin, forms.ModelForm):
+class AssessmentForm(PlainMessagesMixin, ReadOnlyMixin, forms.ModelForm):
     class Meta:
         model = Assessment
         fields = list(ASSESSMENT_FIELDS)
@@ -153,7 +154,7 @@ class FollowUpAssessmentForm(AssessmentForm):
         }
 
 
-class AdhesionSiteForm(ReadOnlyMixin, forms.Form):
+class AdhesionSiteForm(PlainMessagesMixin, ReadOnlyMixin, forms.Form):
     region = _region_field(required=False)
     side = forms.ChoiceField(choices=SIDE_CHOICES, required=False)
     note = forms.CharField(max_length=200, required=False, label="Note")
@@ -214,7 +215,8 @@ def adhesion_sites(formset) -> list[dict]:
 # --- Step 2 ----------------------------------------------------------------------------------
 
 
-class ScreeningForm(ReadOnlyMixin, forms.Form):
+class ScreeningForm(PlainMessagesMixin, ReadOnlyMixin, forms.Form):
+    plain_names = {"systolic": "Systolic pressure", "diastolic": "Diastolic pressure"}
     systolic = forms.IntegerField(
         label="Blood pressure, systolic (mmHg)", required=False, min_value=50, max_value=300
     )
@@ -372,7 +374,7 @@ class ScreeningForm(ReadOnlyMixin, forms.Form):
         ]
 
 
-class OtherSiteForm(ReadOnlyMixin, forms.Form):
+class OtherSiteForm(PlainMessagesMixin, ReadOnlyMixin, forms.Form):
     """A further site of a local contraindication already ticked above (e.g. a second wound)."""
 
     contraindication = forms.ModelChoiceField(
@@ -444,7 +446,7 @@ def other_site_findings(formset) -> list[FindingInput]:
 # --- Step 3 ----------------------------------------------------------------------------------
 
 
-class SessionForm(ReadOnlyMixin, forms.ModelForm):
+class SessionForm(PlainMessagesMixin, ReadOnlyMixin, forms.ModelForm):
     class Meta:
         model = TreatmentSession
         fields = list(SESSION_FIELDS)
@@ -452,7 +454,7 @@ class SessionForm(ReadOnlyMixin, forms.ModelForm):
         widgets = {"adverse_event_note": forms.Textarea(attrs={"rows": 2})}
 
 
-class ApplicationForm(forms.ModelForm):
+class ApplicationForm(PlainMessagesMixin, forms.ModelForm):
     class Meta:
         model = Application
         fields = [
@@ -493,7 +495,7 @@ class ApplicationForm(forms.ModelForm):
 # --- Step 4: the home program ------------------------------------------------------------------
 
 
-class ProgramItemForm(ReadOnlyMixin, forms.ModelForm):
+class ProgramItemForm(PlainMessagesMixin, ReadOnlyMixin, forms.ModelForm):
     class Meta:
         model = ProgramExercise
         fields = ["sets", "reps", "hold_seconds", "times_per_day", "days_per_week", "notes"]
@@ -520,7 +522,7 @@ ProgramItemFormSet = forms.modelformset_factory(
 )
 
 
-class ClinicExerciseForm(forms.ModelForm):
+class ClinicExerciseForm(PlainMessagesMixin, forms.ModelForm):
     class Meta:
         model = Exercise
         fields = [
@@ -551,7 +553,7 @@ class ClinicExerciseForm(forms.ModelForm):
 # --- Reassigning a draft visit (the manager) -----------------------------------------------------
 
 
-class VisitReassignForm(forms.Form):
+class VisitReassignForm(PlainMessagesMixin, forms.Form):
     practitioner = forms.ModelChoiceField(
         queryset=Practitioner.objects.none(),
         label="Practitioner who will complete and sign this visit",
@@ -571,7 +573,8 @@ class VisitReassignForm(forms.Form):
 # --- The portal ---------------------------------------------------------------------------------
 
 
-class CheckInForm(forms.Form):
+class CheckInForm(PlainMessagesMixin, forms.Form):
+    plain_names = {"pain": "Pain"}
     pain = forms.IntegerField(
         label="Pain today, from 0 (none) to 10 (worst imaginable)",
         required=False,

@@ -205,6 +205,9 @@ class Adherence:
     expected: int
     days: int
     pain: list[tuple[datetime.date, int | None]]
+    # The program was saved today: no day has ended yet, so a percent (0% until the first
+    # check-in) would say the patient is failing on day one. Pages say "Started today" instead.
+    started_today: bool = False
 
 
 def adherence(
@@ -251,4 +254,5 @@ def adherence(
         expected += item_expected
         done += min(item_done, item_expected)
     percent = round(100 * done / expected) if expected else None
-    return Adherence(percent, done, expected, days, pain)
+    started_today = days == 1
+    return Adherence(percent, done, expected, days, pain, started_today=started_today)
