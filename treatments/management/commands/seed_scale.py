@@ -636,11 +636,11 @@ class Seeder:
             INSERT INTO treatments_assessment (
                 complaint, onset, mechanism, duration, aggravating_factors, easing_factors,
                 previous_treatment, surgery_history, findings, goals, plan, updated_at,
-                condition_id, visit_id)
+                condition_id, visit_id, changes_since_last, pain_now)
             SELECT 'Pain and stiffness, worse in the morning', 'Gradual', 'Overuse',
                    (2 + bv.v %% 20) || ' weeks', 'Running, stairs', 'Rest, heat', 'None',
                    'None', 'Tender, restricted range', 'Back to running', 'IASTR weekly',
-                   bv.created_at, c.code, bv.id
+                   bv.created_at, c.code, bv.id, '', 2 + bv.v %% 6
             FROM bench_v bv
             JOIN (SELECT code, (row_number() OVER (ORDER BY code)) - 1 AS k
                   FROM treatments_condition) AS c
