@@ -11,12 +11,10 @@ Everything is INSERT ... SELECT over generate_series in one transaction, with ev
 and trigger in force (exclusion constraints, the screening rules on applications, the signed-visit
 locks, the audit history): rows are written in the order the triggers ask for (a visit is
 inserted as a draft, its steps added, then it is signed by its own practitioner), one statement a
-table, and each table is analyzed as soon as it is written, so the next table's triggers and
-foreign keys look its rows up by index (without statistics the planner guessed, and the per-row
-lookups grew with the table: scale 0.1 took over ten minutes). What remains is the price of the
-rules themselves, per row: the history trigger, the protection triggers, the exclusion
-constraints' GiST searches and the foreign-key checks at commit. The command prints the time of
-each step.
+table, and each table is analyzed as soon as it is written, so that the next table's triggers
+and foreign keys plan their per-row lookups on real statistics. The time goes to the rules
+themselves, per row: the history trigger, the protection triggers, the exclusion constraints'
+GiST searches and the foreign-key checks at commit. The command prints the time of each step.
 
 It refuses a database whose name does not end in ``_bench`` unless ``--force`` is given, and a
 database holding patients it did not make unless ``--force`` is given: nobody seeds a clinic's
