@@ -94,7 +94,7 @@ def test_invalid_dose_is_kept_with_its_message_when_adding(physio_client, visit)
     assert response.status_code == 200
     html = response.content.decode()
     assert KEPT_MESSAGE in html
-    assert "Sets is from 1 to 20." in html
+    assert "Sets must be between 1 and 20." in html
     # The invalid value is on the page as typed, not saved; the valid row is kept as a draft; the
     # exercise is added at the end of the list with its default dose.
     assert 'name="items-0-sets" value="0"' in html
@@ -115,7 +115,7 @@ def test_invalid_dose_is_kept_when_searching(physio_client, visit):
 
     assert response.status_code == 200
     html = response.content.decode()
-    assert "Days a week is from 1 to 7." in html and KEPT_MESSAGE in html
+    assert "Days a week must be between 1 and 7." in html and KEPT_MESSAGE in html
     assert 'name="items-0-days_per_week" value="9"' in html
     assert 'value="nordic"' in html and exercise(NORDIC).name in html
     assert doses(tyler)[4] == 7
@@ -138,7 +138,7 @@ def test_removing_with_an_invalid_dose_elsewhere_keeps_it_on_the_page(physio_cli
     html = response.content.decode()
     assert not ProgramExercise.objects.filter(pk=tyler.pk).exists()
     # The heel drop is now the first row, still showing what was typed for it.
-    assert 'name="items-0-sets" value="99"' in html and "Sets is from 1 to 20." in html
+    assert 'name="items-0-sets" value="99"' in html and "Sets must be between 1 and 20." in html
 
 
 def test_autosave_keeps_doses_as_a_draft(physio_client, visit):

@@ -147,10 +147,11 @@ class FollowUpAssessmentForm(AssessmentForm):
             "plan": forms.Textarea(attrs={"rows": 2}),
             "pain_now": forms.NumberInput(attrs={"min": 0, "max": 10, "inputmode": "numeric"}),
         }
+        labels = {"pain_now": "Pain now"}
         help_texts = {
             "changes_since_last": "Since the last visit: symptoms, function, the home program, "
             "anything new.",
-            "pain_now": "0 is no pain, 10 the worst imaginable.",
+            "pain_now": "0 to 10: 0 is no pain, 10 the worst imaginable.",
         }
 
 

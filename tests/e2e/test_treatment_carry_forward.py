@@ -43,10 +43,10 @@ def test_follow_up_reassessment_prefill_repeat_and_dose(page):
     ).to_be_visible()
     no_violations(page)
     page.get_by_label("Changes since the last visit").fill("Walks to work without limping")
-    page.get_by_label("Pain now (0-10)").fill("3")
+    page.get_by_label("Pain now", exact=True).fill("3")
     page.get_by_role("button", name="Save draft").click()
     expect(page.get_by_text("Draft saved.")).to_be_visible()
-    expect(page.get_by_label("Pain now (0-10)")).to_have_value("3")
+    expect(page.get_by_label("Pain now", exact=True)).to_have_value("3")
 
     screen(visit)
     page.goto(f"/visits/{visit.uuid}/treatment/")
