@@ -320,9 +320,7 @@ def visit_sites(visit) -> VisitSites:
         for r in rows["findings"]
     ]
     applications = [
-        build(
-            Application, r, region=BodyRegion, instrument=Instrument, stroke=StrokeTechnique
-        )
+        build(Application, r, region=BodyRegion, instrument=Instrument, stroke=StrokeTechnique)
         for r in rows["applications"]
     ]
     regions = [instance(BodyRegion, r) for r in rows["regions"]]

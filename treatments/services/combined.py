@@ -24,7 +24,10 @@ def fetch_together(**querysets) -> dict[str, list[dict]]:
     with connection.cursor() as cursor:
         cursor.execute("SELECT " + ", ".join(parts), params)
         row = cursor.fetchone()
-    return {name: json.loads(text, parse_float=Decimal) for name, text in zip(querysets, row)}
+    return {
+        name: json.loads(text, parse_float=Decimal)
+        for name, text in zip(querysets, row, strict=True)
+    }
 
 
 def field_names(model, prefix: str = "") -> list[str]:

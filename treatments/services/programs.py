@@ -253,9 +253,7 @@ def adherence(
     for item in program.items.all():
         item_expected = math.floor(days * item.days_per_week / 7 + 0.5) or 1
         item_done = sum(
-            1
-            for day, (_, done_ids) in check_ins.items()
-            if day >= start and item.pk in done_ids
+            1 for day, (_, done_ids) in check_ins.items() if day >= start and item.pk in done_ids
         )
         expected += item_expected
         done += min(item_done, item_expected)
