@@ -103,7 +103,11 @@ class _HandoutPDF(FPDF):
 
 
 def handout_pdf(program: HomeProgram) -> bytes:
-    c = handout_context(program)
+    return handout_pdf_of(handout_context(program))
+
+
+def handout_pdf_of(c: dict) -> bytes:
+    """The PDF of a ``handout_context``: no database access (so PDFs can be drawn in threads)."""
     pdf = _HandoutPDF(f"{c['clinic_name']} · {c['clinic_phone']}")
     pdf.set_title(f"Home exercise program, {c['clinic_name']}")
     pdf.set_author(c["clinic_name"])
