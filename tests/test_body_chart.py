@@ -257,3 +257,31 @@ def test_no_screening_picker_when_the_catalogue_has_no_local_item(physio_client,
     html = physio_client.get(url("screening", visit)).content.decode()
     assert "data-body-chart" not in html
     assert 'name="ci_hemophilia"' in html  # the systemic rows remain
+
+
+def test_the_patient_page_charts_its_own_last_visit_behind_many_merged_ones(
+    physio_client, physio, patient, visit, monkeypatch
+):
+    """The body chart takes its visit from the visits panel's rows (issue 11's budget); when
+    those rows are all visits of a record merged into this one, it still finds this record's
+    own last visit."""
+    import datetime
+
+    from django.utils import timezone
+
+    from patients.models import Patient
+    from treatments import panels
+    from treatments.models import Visit
+
+    monkeypatch.setattr(panels, "VISITS_SHOWN", 2)
+    assessment_with_sites(visit, ("knee", "left", "old scar"))
+    Visit.objects.filter(pk=visit.pk).update(date=timezone.localdate() - datetime.timedelta(30))
+    duplicate = give_consent(PatientFactory(), physio)
+    for _ in range(2):
+        Visit.objects.create(patient=duplicate, practitioner=physio.practitioner)
+    Patient.objects.filter(pk=duplicate.pk).update(merged_into=patient, archived_at=timezone.now())
+
+    html = physio_client.get(f"/patients/{patient.uuid}/").content.decode()
+    day = timezone.localdate() - datetime.timedelta(30)
+    assert f"Visit {day:%Y-%m-%d} with" in html
+    assert "Knee (incl. patellar tendon) (left): old scar" in html
