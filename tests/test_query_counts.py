@@ -29,10 +29,11 @@ LIST_QUERIES = 6
 # adherence and issue 12's charts all read it). Issue 11 follow-up: was 22 (25 with charts).
 DETAIL_QUERIES = {"front_desk_client": 8, "physio_client": 11}
 # session, user, second-factor device, groups, the visit with its one-to-one rows (assessment,
-# screening and who acknowledged its precaution, session, program), the access-log INSERT, the
-# screening's findings, the applications, the adhesion sites, the outcome scores, the program's
-# exercises (issue 11: was 15), the region catalogue of issue 12's body chart
-REVIEW_QUERIES = 12
+# screening and who acknowledged its precaution, session, program), the access-log INSERT, one
+# statement with the screening's findings, the applications, the adhesion sites and the region
+# catalogue of issue 12's body chart (body_chart.visit_sites; were 4 queries), the outcome scores,
+# the program's exercises (issue 11: was 15; 12 with issue 12's body chart)
+REVIEW_QUERIES = 9
 # session, user, groups, the patient, the active program, its exercises, today's check-in with what
 # it ticked, the next appointment, and issue 12's charts: one statement with the patient's progress
 # record (scores, check-ins with their ticks, program versions and their exercises; was 5 queries)

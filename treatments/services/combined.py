@@ -44,3 +44,11 @@ def instance(model, row: dict, prefix: str = ""):
     fields = model._meta.concrete_fields
     values = [f.to_python(row[prefix + f.attname]) for f in fields]
     return model.from_db(connection.alias, [f.attname for f in fields], values)
+
+
+def prefetched(obj, name: str, rows: list) -> None:
+    """Leave ``obj.<name>.all()`` as prefetch_related would: these rows, without a query."""
+    qs = getattr(obj, name).all()
+    qs._result_cache = rows
+    qs._prefetch_done = True
+    obj._prefetched_objects_cache = {**getattr(obj, "_prefetched_objects_cache", {}), name: qs}

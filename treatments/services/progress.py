@@ -16,7 +16,7 @@ from django.utils.dateparse import parse_datetime
 
 from treatments.charts import Chart, Point, Series, number
 from treatments.models import CheckIn, HomeProgram, OutcomeScore, ProgramExercise
-from treatments.services.combined import fetch_together, field_names, instance
+from treatments.services.combined import fetch_together, field_names, instance, prefetched
 from treatments.services.programs import ADHERENCE_DAYS
 
 PAIN_DAYS = 182  # about six months of daily check-ins
@@ -119,16 +119,8 @@ def progress_record(*, patient, today=None) -> ProgressRecord:
     )
     for program in versions:
         items = sorted(items_by_program[program.pk], key=lambda i: (i.position, i.pk))
-        _prefetched(program, "items", items)
+        prefetched(program, "items", items)
     return ProgressRecord(first_day, [row[:7] for row in scores], check_ins, versions)
-
-
-def _prefetched(obj, name, rows):
-    """As prefetch_related would leave ``obj.<name>.all()``: the rows, without a query."""
-    qs = getattr(obj, name).all()
-    qs._result_cache = rows
-    qs._prefetch_done = True
-    obj._prefetched_objects_cache = {**getattr(obj, "_prefetched_objects_cache", {}), name: qs}
 
 
 def _first_monday(today, weeks):
