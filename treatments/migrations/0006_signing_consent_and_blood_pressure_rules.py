@@ -7,99 +7,50 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("treatments", "0005_visit_records_its_appointment"),
+        ('treatments', '0005_visit_records_its_appointment'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         pgtrigger.migrations.RemoveTrigger(
-            model_name="application",
-            name="application_screening_rules",
+            model_name='application',
+            name='application_screening_rules',
         ),
         pgtrigger.migrations.RemoveTrigger(
-            model_name="screening",
-            name="insert_insert",
+            model_name='screening',
+            name='insert_insert',
         ),
         pgtrigger.migrations.RemoveTrigger(
-            model_name="screening",
-            name="update_update",
+            model_name='screening',
+            name='update_update',
         ),
         migrations.AddField(
-            model_name="screening",
-            name="bp_not_measured_reason",
-            field=models.TextField(
-                blank=True,
-                help_text="Only when no reading was taken; IASTR then needs an acknowledged precaution.",
-                verbose_name="Why blood pressure could not be measured",
-            ),
+            model_name='screening',
+            name='bp_not_measured_reason',
+            field=models.TextField(blank=True, help_text='Only when no reading was taken; IASTR then needs an acknowledged precaution.', verbose_name='Why blood pressure could not be measured'),
         ),
         migrations.AddField(
-            model_name="screeningevent",
-            name="bp_not_measured_reason",
-            field=models.TextField(
-                blank=True,
-                help_text="Only when no reading was taken; IASTR then needs an acknowledged precaution.",
-                verbose_name="Why blood pressure could not be measured",
-            ),
+            model_name='screeningevent',
+            name='bp_not_measured_reason',
+            field=models.TextField(blank=True, help_text='Only when no reading was taken; IASTR then needs an acknowledged precaution.', verbose_name='Why blood pressure could not be measured'),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name="application",
-            trigger=pgtrigger.compiler.Trigger(
-                name="application_screening_rules",
-                sql=pgtrigger.compiler.UpsertTriggerSql(
-                    declare="DECLARE s treatments_screening%ROWTYPE; abs_sys integer; abs_dia integer; cau_sys integer; cau_dia integer;",
-                    func="\n        IF NOT EXISTS (\n            SELECT 1 FROM treatments_treatmentsession ts\n            JOIN treatments_visit v ON v.id = ts.visit_id\n            JOIN patients_patient pt ON pt.id = v.patient_id\n            WHERE ts.id = NEW.session_id AND pt.consent_iastr_at IS NOT NULL)\n        THEN\n            RAISE EXCEPTION 'IASTR refused: the patient''s consent to IASTR is not recorded.'\n                USING ERRCODE = 'RV008';\n        END IF;\n        SELECT sc.* INTO s FROM treatments_screening sc\n            JOIN treatments_treatmentsession ts ON ts.visit_id = sc.visit_id\n            WHERE ts.id = NEW.session_id;\n        IF NOT FOUND OR s.completed_at IS NULL THEN\n            RAISE EXCEPTION 'IASTR refused: no completed screening in this visit.'\n                USING ERRCODE = 'RV002';\n        END IF;\n        SELECT p.absolute_systolic, p.absolute_diastolic, p.caution_systolic, p.caution_diastolic\n            INTO abs_sys, abs_dia, cau_sys, cau_dia\n            FROM treatments_bloodpressurepolicy p ORDER BY p.id LIMIT 1;\n        IF NOT FOUND THEN\n            abs_sys := 160; abs_dia := 100; cau_sys := 140; cau_dia := 90;\n        END IF;\n        IF s.result = 'refused'\n            OR s.systolic >= abs_sys OR s.diastolic >= abs_dia\n            OR EXISTS (\n                SELECT 1 FROM treatments_screeningfinding f\n                JOIN treatments_contraindication c ON c.code = f.contraindication_id\n                WHERE f.screening_id = s.id AND c.severity = 'absolute' AND c.scope = 'systemic')\n        THEN\n            RAISE EXCEPTION 'IASTR refused: the screening found an absolute contraindication.'\n                USING ERRCODE = 'RV003';\n        END IF;\n        IF EXISTS (\n            SELECT 1 FROM treatments_screeningfinding f\n            JOIN treatments_contraindication c ON c.code = f.contraindication_id\n            WHERE f.screening_id = s.id AND c.severity = 'absolute' AND c.scope = 'local'\n              AND f.region_id = NEW.region_id\n              AND (f.side = NEW.side OR f.side = 'both' OR NEW.side = 'both'))\n        THEN\n            RAISE EXCEPTION 'IASTR refused at this site: absolute local contraindication.'\n                USING ERRCODE = 'RV004';\n        END IF;\n        -- An absolute local finding refuses its own site only (above): it needs no precaution.\n        -- Blood pressure not measured (or half a reading) does.\n        IF s.precaution_acknowledged_at IS NULL AND (\n            s.result = 'precautions'\n            OR s.systolic >= cau_sys OR s.diastolic >= cau_dia\n            OR s.systolic IS NULL OR s.diastolic IS NULL\n            OR EXISTS (\n                SELECT 1 FROM treatments_screeningfinding f\n                JOIN treatments_contraindication c ON c.code = f.contraindication_id\n                WHERE f.screening_id = s.id AND c.severity = 'relative'))\n        THEN\n            RAISE EXCEPTION 'IASTR refused: write and acknowledge the precaution first.'\n                USING ERRCODE = 'RV005';\n        END IF;\n        RETURN NEW;\n    ",
-                    hash="003ed803ce1c8ee7ebf36b65d3473264faa1d1e0",
-                    operation="INSERT OR UPDATE",
-                    pgid="pgtrigger_application_screening_rules_e62c3",
-                    table="treatments_application",
-                    when="BEFORE",
-                ),
-            ),
+            model_name='application',
+            trigger=pgtrigger.compiler.Trigger(name='application_screening_rules', sql=pgtrigger.compiler.UpsertTriggerSql(declare='DECLARE s treatments_screening%ROWTYPE; abs_sys integer; abs_dia integer; cau_sys integer; cau_dia integer;', func="\n        IF NOT EXISTS (\n            SELECT 1 FROM treatments_treatmentsession ts\n            JOIN treatments_visit v ON v.id = ts.visit_id\n            JOIN patients_patient pt ON pt.id = v.patient_id\n            WHERE ts.id = NEW.session_id AND pt.consent_iastr_at IS NOT NULL)\n        THEN\n            RAISE EXCEPTION 'IASTR refused: the patient''s consent to IASTR is not recorded.'\n                USING ERRCODE = 'RV008';\n        END IF;\n        SELECT sc.* INTO s FROM treatments_screening sc\n            JOIN treatments_treatmentsession ts ON ts.visit_id = sc.visit_id\n            WHERE ts.id = NEW.session_id;\n        IF NOT FOUND OR s.completed_at IS NULL THEN\n            RAISE EXCEPTION 'IASTR refused: no completed screening in this visit.'\n                USING ERRCODE = 'RV002';\n        END IF;\n        SELECT p.absolute_systolic, p.absolute_diastolic, p.caution_systolic, p.caution_diastolic\n            INTO abs_sys, abs_dia, cau_sys, cau_dia\n            FROM treatments_bloodpressurepolicy p ORDER BY p.id LIMIT 1;\n        IF NOT FOUND THEN\n            abs_sys := 160; abs_dia := 100; cau_sys := 140; cau_dia := 90;\n        END IF;\n        IF s.result = 'refused'\n            OR s.systolic >= abs_sys OR s.diastolic >= abs_dia\n            OR EXISTS (\n                SELECT 1 FROM treatments_screeningfinding f\n                JOIN treatments_contraindication c ON c.code = f.contraindication_id\n                WHERE f.screening_id = s.id AND c.severity = 'absolute' AND c.scope = 'systemic')\n        THEN\n            RAISE EXCEPTION 'IASTR refused: the screening found an absolute contraindication.'\n                USING ERRCODE = 'RV003';\n        END IF;\n        IF EXISTS (\n            SELECT 1 FROM treatments_screeningfinding f\n            JOIN treatments_contraindication c ON c.code = f.contraindication_id\n            WHERE f.screening_id = s.id AND c.severity = 'absolute' AND c.scope = 'local'\n              AND f.region_id = NEW.region_id\n              AND (f.side = NEW.side OR f.side = 'both' OR NEW.side = 'both'))\n        THEN\n            RAISE EXCEPTION 'IASTR refused at this site: absolute local contraindication.'\n                USING ERRCODE = 'RV004';\n        END IF;\n        -- An absolute local finding refuses its own site only (above): it needs no precaution.\n        -- Blood pressure not measured (or half a reading) does.\n        IF s.precaution_acknowledged_at IS NULL AND (\n            s.result = 'precautions'\n            OR s.systolic >= cau_sys OR s.diastolic >= cau_dia\n            OR s.systolic IS NULL OR s.diastolic IS NULL\n            OR EXISTS (\n                SELECT 1 FROM treatments_screeningfinding f\n                JOIN treatments_contraindication c ON c.code = f.contraindication_id\n                WHERE f.screening_id = s.id AND c.severity = 'relative'))\n        THEN\n            RAISE EXCEPTION 'IASTR refused: write and acknowledge the precaution first.'\n                USING ERRCODE = 'RV005';\n        END IF;\n        RETURN NEW;\n    ", hash='003ed803ce1c8ee7ebf36b65d3473264faa1d1e0', operation='INSERT OR UPDATE', pgid='pgtrigger_application_screening_rules_e62c3', table='treatments_application', when='BEFORE')),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name="screening",
-            trigger=pgtrigger.compiler.Trigger(
-                name="insert_insert",
-                sql=pgtrigger.compiler.UpsertTriggerSql(
-                    func='INSERT INTO "treatments_screeningevent" ("bp_not_measured_reason", "completed_at", "diastolic", "id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "precaution", "precaution_acknowledged_at", "precaution_acknowledged_by_id", "result", "result_reasons", "systolic", "updated_at", "visit_id") VALUES (NEW."bp_not_measured_reason", NEW."completed_at", NEW."diastolic", NEW."id", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."precaution", NEW."precaution_acknowledged_at", NEW."precaution_acknowledged_by_id", NEW."result", NEW."result_reasons", NEW."systolic", NEW."updated_at", NEW."visit_id"); RETURN NULL;',
-                    hash="b7ad75d8ac559b908e66d3333f27f5f2e544d70e",
-                    operation="INSERT",
-                    pgid="pgtrigger_insert_insert_e223a",
-                    table="treatments_screening",
-                    when="AFTER",
-                ),
-            ),
+            model_name='screening',
+            trigger=pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "treatments_screeningevent" ("bp_not_measured_reason", "completed_at", "diastolic", "id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "precaution", "precaution_acknowledged_at", "precaution_acknowledged_by_id", "result", "result_reasons", "systolic", "updated_at", "visit_id") VALUES (NEW."bp_not_measured_reason", NEW."completed_at", NEW."diastolic", NEW."id", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."precaution", NEW."precaution_acknowledged_at", NEW."precaution_acknowledged_by_id", NEW."result", NEW."result_reasons", NEW."systolic", NEW."updated_at", NEW."visit_id"); RETURN NULL;', hash='b7ad75d8ac559b908e66d3333f27f5f2e544d70e', operation='INSERT', pgid='pgtrigger_insert_insert_e223a', table='treatments_screening', when='AFTER')),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name="screening",
-            trigger=pgtrigger.compiler.Trigger(
-                name="update_update",
-                sql=pgtrigger.compiler.UpsertTriggerSql(
-                    condition="WHEN (OLD.* IS DISTINCT FROM NEW.*)",
-                    func='INSERT INTO "treatments_screeningevent" ("bp_not_measured_reason", "completed_at", "diastolic", "id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "precaution", "precaution_acknowledged_at", "precaution_acknowledged_by_id", "result", "result_reasons", "systolic", "updated_at", "visit_id") VALUES (NEW."bp_not_measured_reason", NEW."completed_at", NEW."diastolic", NEW."id", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."precaution", NEW."precaution_acknowledged_at", NEW."precaution_acknowledged_by_id", NEW."result", NEW."result_reasons", NEW."systolic", NEW."updated_at", NEW."visit_id"); RETURN NULL;',
-                    hash="96569b025d546da3e9d5c556f052b7a3a81ff255",
-                    operation="UPDATE",
-                    pgid="pgtrigger_update_update_3133a",
-                    table="treatments_screening",
-                    when="AFTER",
-                ),
-            ),
+            model_name='screening',
+            trigger=pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD.* IS DISTINCT FROM NEW.*)', func='INSERT INTO "treatments_screeningevent" ("bp_not_measured_reason", "completed_at", "diastolic", "id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "precaution", "precaution_acknowledged_at", "precaution_acknowledged_by_id", "result", "result_reasons", "systolic", "updated_at", "visit_id") VALUES (NEW."bp_not_measured_reason", NEW."completed_at", NEW."diastolic", NEW."id", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."precaution", NEW."precaution_acknowledged_at", NEW."precaution_acknowledged_by_id", NEW."result", NEW."result_reasons", NEW."systolic", NEW."updated_at", NEW."visit_id"); RETURN NULL;', hash='96569b025d546da3e9d5c556f052b7a3a81ff255', operation='UPDATE', pgid='pgtrigger_update_update_3133a', table='treatments_screening', when='AFTER')),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name="visit",
-            trigger=pgtrigger.compiler.Trigger(
-                name="visit_signed_by_its_practitioner",
-                sql=pgtrigger.compiler.UpsertTriggerSql(
-                    func="\n        IF NEW.status = 'signed' AND (TG_OP = 'INSERT' OR OLD.status IS DISTINCT FROM 'signed')\n            AND NEW.signed_by_id IS DISTINCT FROM (\n                SELECT p.user_id FROM patients_practitioner p WHERE p.id = NEW.practitioner_id)\n        THEN\n            RAISE EXCEPTION 'Only the visit''s practitioner can sign it.' USING ERRCODE = 'RV007';\n        END IF;\n        IF TG_OP = 'UPDATE' AND NEW.practitioner_id IS DISTINCT FROM OLD.practitioner_id\n            AND NOT EXISTS (\n                SELECT 1 FROM patients_practitioner p\n                WHERE p.id = NEW.practitioner_id AND p.active)\n        THEN\n            RAISE EXCEPTION 'A visit is assigned only to an active practitioner.'\n                USING ERRCODE = 'RV009';\n        END IF;\n        RETURN NEW;\n    ",
-                    hash="bfb8d7b42306a0a7026cc3b1acd90c44572eee55",
-                    operation="INSERT OR UPDATE",
-                    pgid="pgtrigger_visit_signed_by_its_practitioner_1081e",
-                    table="treatments_visit",
-                    when="BEFORE",
-                ),
-            ),
+            model_name='visit',
+            trigger=pgtrigger.compiler.Trigger(name='visit_signed_by_its_practitioner', sql=pgtrigger.compiler.UpsertTriggerSql(func="\n        IF NEW.status = 'signed' AND (TG_OP = 'INSERT' OR OLD.status IS DISTINCT FROM 'signed')\n            AND NEW.signed_by_id IS DISTINCT FROM (\n                SELECT p.user_id FROM patients_practitioner p WHERE p.id = NEW.practitioner_id)\n        THEN\n            RAISE EXCEPTION 'Only the visit''s practitioner can sign it.' USING ERRCODE = 'RV007';\n        END IF;\n        IF TG_OP = 'UPDATE' AND NEW.practitioner_id IS DISTINCT FROM OLD.practitioner_id\n            AND NOT EXISTS (\n                SELECT 1 FROM patients_practitioner p\n                WHERE p.id = NEW.practitioner_id AND p.active)\n        THEN\n            RAISE EXCEPTION 'A visit is assigned only to an active practitioner.'\n                USING ERRCODE = 'RV009';\n        END IF;\n        RETURN NEW;\n    ", hash='bfb8d7b42306a0a7026cc3b1acd90c44572eee55', operation='INSERT OR UPDATE', pgid='pgtrigger_visit_signed_by_its_practitioner_1081e', table='treatments_visit', when='BEFORE')),
         ),
         # Screenings completed before blood pressure was required (or saved with one value) stay
         # as they were: the checks are added NOT VALID, so they hold for every row written from
@@ -107,31 +58,12 @@ class Migration(migrations.Migration):
         migrations.SeparateDatabaseAndState(
             state_operations=[
                 migrations.AddConstraint(
-                    model_name="screening",
-                    constraint=models.CheckConstraint(
-                        condition=models.Q(
-                            models.Q(("diastolic__isnull", True), ("systolic__isnull", True)),
-                            models.Q(
-                                ("bp_not_measured_reason", ""),
-                                ("diastolic__isnull", False),
-                                ("systolic__isnull", False),
-                            ),
-                            _connector="OR",
-                        ),
-                        name="screening_blood_pressure_is_both_values_or_none",
-                    ),
+                    model_name='screening',
+                    constraint=models.CheckConstraint(condition=models.Q(models.Q(('diastolic__isnull', True), ('systolic__isnull', True)), models.Q(('bp_not_measured_reason', ''), ('diastolic__isnull', False), ('systolic__isnull', False)), _connector='OR'), name='screening_blood_pressure_is_both_values_or_none'),
                 ),
                 migrations.AddConstraint(
-                    model_name="screening",
-                    constraint=models.CheckConstraint(
-                        condition=models.Q(
-                            ("completed_at__isnull", True),
-                            models.Q(("diastolic__isnull", False), ("systolic__isnull", False)),
-                            models.Q(("bp_not_measured_reason", ""), _negated=True),
-                            _connector="OR",
-                        ),
-                        name="completed_screening_has_blood_pressure",
-                    ),
+                    model_name='screening',
+                    constraint=models.CheckConstraint(condition=models.Q(('completed_at__isnull', True), models.Q(('diastolic__isnull', False), ('systolic__isnull', False)), models.Q(('bp_not_measured_reason', ''), _negated=True), _connector='OR'), name='completed_screening_has_blood_pressure'),
                 ),
             ],
             database_operations=[

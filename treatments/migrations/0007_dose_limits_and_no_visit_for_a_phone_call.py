@@ -7,356 +7,134 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("treatments", "0006_signing_consent_and_blood_pressure_rules"),
+        ('treatments', '0006_signing_consent_and_blood_pressure_rules'),
     ]
 
     operations = [
         migrations.RemoveConstraint(
-            model_name="programexercise",
-            name="program_days_per_week_1_to_7",
+            model_name='programexercise',
+            name='program_days_per_week_1_to_7',
         ),
         migrations.AlterField(
-            model_name="exercise",
-            name="days_per_week",
-            field=models.PositiveSmallIntegerField(
-                blank=True,
-                null=True,
-                validators=[
-                    django.core.validators.MinValueValidator(
-                        1, message="Days a week is from 1 to 7."
-                    ),
-                    django.core.validators.MaxValueValidator(
-                        7, message="Days a week is from 1 to 7."
-                    ),
-                ],
-            ),
+            model_name='exercise',
+            name='days_per_week',
+            field=models.PositiveSmallIntegerField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(1, message='Days a week is from 1 to 7.'), django.core.validators.MaxValueValidator(7, message='Days a week is from 1 to 7.')]),
         ),
         migrations.AlterField(
-            model_name="exercise",
-            name="hold_seconds",
-            field=models.PositiveSmallIntegerField(
-                blank=True,
-                null=True,
-                validators=[
-                    django.core.validators.MinValueValidator(
-                        1, message="Hold (seconds) is from 1 to 600."
-                    ),
-                    django.core.validators.MaxValueValidator(
-                        600, message="Hold (seconds) is from 1 to 600."
-                    ),
-                ],
-            ),
+            model_name='exercise',
+            name='hold_seconds',
+            field=models.PositiveSmallIntegerField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(1, message='Hold (seconds) is from 1 to 600.'), django.core.validators.MaxValueValidator(600, message='Hold (seconds) is from 1 to 600.')]),
         ),
         migrations.AlterField(
-            model_name="exercise",
-            name="reps",
-            field=models.PositiveSmallIntegerField(
-                blank=True,
-                null=True,
-                validators=[
-                    django.core.validators.MinValueValidator(1, message="Reps is from 1 to 200."),
-                    django.core.validators.MaxValueValidator(200, message="Reps is from 1 to 200."),
-                ],
-            ),
+            model_name='exercise',
+            name='reps',
+            field=models.PositiveSmallIntegerField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(1, message='Reps is from 1 to 200.'), django.core.validators.MaxValueValidator(200, message='Reps is from 1 to 200.')]),
         ),
         migrations.AlterField(
-            model_name="exercise",
-            name="sets",
-            field=models.PositiveSmallIntegerField(
-                blank=True,
-                null=True,
-                validators=[
-                    django.core.validators.MinValueValidator(1, message="Sets is from 1 to 20."),
-                    django.core.validators.MaxValueValidator(20, message="Sets is from 1 to 20."),
-                ],
-            ),
+            model_name='exercise',
+            name='sets',
+            field=models.PositiveSmallIntegerField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(1, message='Sets is from 1 to 20.'), django.core.validators.MaxValueValidator(20, message='Sets is from 1 to 20.')]),
         ),
         migrations.AlterField(
-            model_name="exercise",
-            name="times_per_day",
-            field=models.PositiveSmallIntegerField(
-                blank=True,
-                null=True,
-                validators=[
-                    django.core.validators.MinValueValidator(
-                        1, message="Times a day is from 1 to 10."
-                    ),
-                    django.core.validators.MaxValueValidator(
-                        10, message="Times a day is from 1 to 10."
-                    ),
-                ],
-            ),
+            model_name='exercise',
+            name='times_per_day',
+            field=models.PositiveSmallIntegerField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(1, message='Times a day is from 1 to 10.'), django.core.validators.MaxValueValidator(10, message='Times a day is from 1 to 10.')]),
         ),
         migrations.AlterField(
-            model_name="programexercise",
-            name="days_per_week",
-            field=models.PositiveSmallIntegerField(
-                default=7,
-                validators=[
-                    django.core.validators.MinValueValidator(
-                        1, message="Days a week is from 1 to 7."
-                    ),
-                    django.core.validators.MaxValueValidator(
-                        7, message="Days a week is from 1 to 7."
-                    ),
-                ],
-            ),
+            model_name='programexercise',
+            name='days_per_week',
+            field=models.PositiveSmallIntegerField(default=7, validators=[django.core.validators.MinValueValidator(1, message='Days a week is from 1 to 7.'), django.core.validators.MaxValueValidator(7, message='Days a week is from 1 to 7.')]),
         ),
         migrations.AlterField(
-            model_name="programexercise",
-            name="hold_seconds",
-            field=models.PositiveSmallIntegerField(
-                blank=True,
-                null=True,
-                validators=[
-                    django.core.validators.MinValueValidator(
-                        1, message="Hold (seconds) is from 1 to 600."
-                    ),
-                    django.core.validators.MaxValueValidator(
-                        600, message="Hold (seconds) is from 1 to 600."
-                    ),
-                ],
-                verbose_name="Hold (seconds)",
-            ),
+            model_name='programexercise',
+            name='hold_seconds',
+            field=models.PositiveSmallIntegerField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(1, message='Hold (seconds) is from 1 to 600.'), django.core.validators.MaxValueValidator(600, message='Hold (seconds) is from 1 to 600.')], verbose_name='Hold (seconds)'),
         ),
         migrations.AlterField(
-            model_name="programexercise",
-            name="reps",
-            field=models.PositiveSmallIntegerField(
-                blank=True,
-                null=True,
-                validators=[
-                    django.core.validators.MinValueValidator(1, message="Reps is from 1 to 200."),
-                    django.core.validators.MaxValueValidator(200, message="Reps is from 1 to 200."),
-                ],
-            ),
+            model_name='programexercise',
+            name='reps',
+            field=models.PositiveSmallIntegerField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(1, message='Reps is from 1 to 200.'), django.core.validators.MaxValueValidator(200, message='Reps is from 1 to 200.')]),
         ),
         migrations.AlterField(
-            model_name="programexercise",
-            name="sets",
-            field=models.PositiveSmallIntegerField(
-                blank=True,
-                null=True,
-                validators=[
-                    django.core.validators.MinValueValidator(1, message="Sets is from 1 to 20."),
-                    django.core.validators.MaxValueValidator(20, message="Sets is from 1 to 20."),
-                ],
-            ),
+            model_name='programexercise',
+            name='sets',
+            field=models.PositiveSmallIntegerField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(1, message='Sets is from 1 to 20.'), django.core.validators.MaxValueValidator(20, message='Sets is from 1 to 20.')]),
         ),
         migrations.AlterField(
-            model_name="programexercise",
-            name="times_per_day",
-            field=models.PositiveSmallIntegerField(
-                blank=True,
-                null=True,
-                validators=[
-                    django.core.validators.MinValueValidator(
-                        1, message="Times a day is from 1 to 10."
-                    ),
-                    django.core.validators.MaxValueValidator(
-                        10, message="Times a day is from 1 to 10."
-                    ),
-                ],
-            ),
+            model_name='programexercise',
+            name='times_per_day',
+            field=models.PositiveSmallIntegerField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(1, message='Times a day is from 1 to 10.'), django.core.validators.MaxValueValidator(10, message='Times a day is from 1 to 10.')]),
         ),
         migrations.AlterField(
-            model_name="programexerciseevent",
-            name="days_per_week",
-            field=models.PositiveSmallIntegerField(
-                default=7,
-                validators=[
-                    django.core.validators.MinValueValidator(
-                        1, message="Days a week is from 1 to 7."
-                    ),
-                    django.core.validators.MaxValueValidator(
-                        7, message="Days a week is from 1 to 7."
-                    ),
-                ],
-            ),
+            model_name='programexerciseevent',
+            name='days_per_week',
+            field=models.PositiveSmallIntegerField(default=7, validators=[django.core.validators.MinValueValidator(1, message='Days a week is from 1 to 7.'), django.core.validators.MaxValueValidator(7, message='Days a week is from 1 to 7.')]),
         ),
         migrations.AlterField(
-            model_name="programexerciseevent",
-            name="hold_seconds",
-            field=models.PositiveSmallIntegerField(
-                blank=True,
-                null=True,
-                validators=[
-                    django.core.validators.MinValueValidator(
-                        1, message="Hold (seconds) is from 1 to 600."
-                    ),
-                    django.core.validators.MaxValueValidator(
-                        600, message="Hold (seconds) is from 1 to 600."
-                    ),
-                ],
-                verbose_name="Hold (seconds)",
-            ),
+            model_name='programexerciseevent',
+            name='hold_seconds',
+            field=models.PositiveSmallIntegerField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(1, message='Hold (seconds) is from 1 to 600.'), django.core.validators.MaxValueValidator(600, message='Hold (seconds) is from 1 to 600.')], verbose_name='Hold (seconds)'),
         ),
         migrations.AlterField(
-            model_name="programexerciseevent",
-            name="reps",
-            field=models.PositiveSmallIntegerField(
-                blank=True,
-                null=True,
-                validators=[
-                    django.core.validators.MinValueValidator(1, message="Reps is from 1 to 200."),
-                    django.core.validators.MaxValueValidator(200, message="Reps is from 1 to 200."),
-                ],
-            ),
+            model_name='programexerciseevent',
+            name='reps',
+            field=models.PositiveSmallIntegerField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(1, message='Reps is from 1 to 200.'), django.core.validators.MaxValueValidator(200, message='Reps is from 1 to 200.')]),
         ),
         migrations.AlterField(
-            model_name="programexerciseevent",
-            name="sets",
-            field=models.PositiveSmallIntegerField(
-                blank=True,
-                null=True,
-                validators=[
-                    django.core.validators.MinValueValidator(1, message="Sets is from 1 to 20."),
-                    django.core.validators.MaxValueValidator(20, message="Sets is from 1 to 20."),
-                ],
-            ),
+            model_name='programexerciseevent',
+            name='sets',
+            field=models.PositiveSmallIntegerField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(1, message='Sets is from 1 to 20.'), django.core.validators.MaxValueValidator(20, message='Sets is from 1 to 20.')]),
         ),
         migrations.AlterField(
-            model_name="programexerciseevent",
-            name="times_per_day",
-            field=models.PositiveSmallIntegerField(
-                blank=True,
-                null=True,
-                validators=[
-                    django.core.validators.MinValueValidator(
-                        1, message="Times a day is from 1 to 10."
-                    ),
-                    django.core.validators.MaxValueValidator(
-                        10, message="Times a day is from 1 to 10."
-                    ),
-                ],
-            ),
+            model_name='programexerciseevent',
+            name='times_per_day',
+            field=models.PositiveSmallIntegerField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(1, message='Times a day is from 1 to 10.'), django.core.validators.MaxValueValidator(10, message='Times a day is from 1 to 10.')]),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name="visit",
-            trigger=pgtrigger.compiler.Trigger(
-                name="visit_not_for_a_phone_call",
-                sql=pgtrigger.compiler.UpsertTriggerSql(
-                    func="\n        IF NEW.appointment_id IS NOT NULL AND EXISTS (\n            SELECT 1 FROM patients_appointment a\n            JOIN patients_appointmenttype t ON t.id = a.type_id\n            WHERE a.id = NEW.appointment_id AND t.mode = 'phone')\n        THEN\n            RAISE EXCEPTION 'A phone consultation call is not a clinic visit.'\n                USING ERRCODE = 'RV010';\n        END IF;\n        RETURN NEW;\n    ",
-                    hash="d2d98fd743a04a30c2f3d3dd766d829a0383d636",
-                    operation="INSERT OR UPDATE",
-                    pgid="pgtrigger_visit_not_for_a_phone_call_0aca1",
-                    table="treatments_visit",
-                    when="BEFORE",
-                ),
-            ),
+            model_name='visit',
+            trigger=pgtrigger.compiler.Trigger(name='visit_not_for_a_phone_call', sql=pgtrigger.compiler.UpsertTriggerSql(func="\n        IF NEW.appointment_id IS NOT NULL AND EXISTS (\n            SELECT 1 FROM patients_appointment a\n            JOIN patients_appointmenttype t ON t.id = a.type_id\n            WHERE a.id = NEW.appointment_id AND t.mode = 'phone')\n        THEN\n            RAISE EXCEPTION 'A phone consultation call is not a clinic visit.'\n                USING ERRCODE = 'RV010';\n        END IF;\n        RETURN NEW;\n    ", hash='d2d98fd743a04a30c2f3d3dd766d829a0383d636', operation='INSERT OR UPDATE', pgid='pgtrigger_visit_not_for_a_phone_call_0aca1', table='treatments_visit', when='BEFORE')),
         ),
         migrations.AddConstraint(
-            model_name="exercise",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("sets__isnull", True), ("sets__range", (1, 20)), _connector="OR"
-                ),
-                name="exercise_sets_1_to_20",
-                violation_error_message="Sets is from 1 to 20.",
-            ),
+            model_name='exercise',
+            constraint=models.CheckConstraint(condition=models.Q(('sets__isnull', True), ('sets__range', (1, 20)), _connector='OR'), name='exercise_sets_1_to_20', violation_error_message='Sets is from 1 to 20.'),
         ),
         migrations.AddConstraint(
-            model_name="exercise",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("reps__isnull", True), ("reps__range", (1, 200)), _connector="OR"
-                ),
-                name="exercise_reps_1_to_200",
-                violation_error_message="Reps is from 1 to 200.",
-            ),
+            model_name='exercise',
+            constraint=models.CheckConstraint(condition=models.Q(('reps__isnull', True), ('reps__range', (1, 200)), _connector='OR'), name='exercise_reps_1_to_200', violation_error_message='Reps is from 1 to 200.'),
         ),
         migrations.AddConstraint(
-            model_name="exercise",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("hold_seconds__isnull", True),
-                    ("hold_seconds__range", (1, 600)),
-                    _connector="OR",
-                ),
-                name="exercise_hold_seconds_1_to_600",
-                violation_error_message="Hold (seconds) is from 1 to 600.",
-            ),
+            model_name='exercise',
+            constraint=models.CheckConstraint(condition=models.Q(('hold_seconds__isnull', True), ('hold_seconds__range', (1, 600)), _connector='OR'), name='exercise_hold_seconds_1_to_600', violation_error_message='Hold (seconds) is from 1 to 600.'),
         ),
         migrations.AddConstraint(
-            model_name="exercise",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("times_per_day__isnull", True),
-                    ("times_per_day__range", (1, 10)),
-                    _connector="OR",
-                ),
-                name="exercise_times_per_day_1_to_10",
-                violation_error_message="Times a day is from 1 to 10.",
-            ),
+            model_name='exercise',
+            constraint=models.CheckConstraint(condition=models.Q(('times_per_day__isnull', True), ('times_per_day__range', (1, 10)), _connector='OR'), name='exercise_times_per_day_1_to_10', violation_error_message='Times a day is from 1 to 10.'),
         ),
         migrations.AddConstraint(
-            model_name="programexercise",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("sets__isnull", True), ("sets__range", (1, 20)), _connector="OR"
-                ),
-                name="program_sets_1_to_20",
-                violation_error_message="Sets is from 1 to 20.",
-            ),
+            model_name='programexercise',
+            constraint=models.CheckConstraint(condition=models.Q(('sets__isnull', True), ('sets__range', (1, 20)), _connector='OR'), name='program_sets_1_to_20', violation_error_message='Sets is from 1 to 20.'),
         ),
         migrations.AddConstraint(
-            model_name="programexercise",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("reps__isnull", True), ("reps__range", (1, 200)), _connector="OR"
-                ),
-                name="program_reps_1_to_200",
-                violation_error_message="Reps is from 1 to 200.",
-            ),
+            model_name='programexercise',
+            constraint=models.CheckConstraint(condition=models.Q(('reps__isnull', True), ('reps__range', (1, 200)), _connector='OR'), name='program_reps_1_to_200', violation_error_message='Reps is from 1 to 200.'),
         ),
         migrations.AddConstraint(
-            model_name="programexercise",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("hold_seconds__isnull", True),
-                    ("hold_seconds__range", (1, 600)),
-                    _connector="OR",
-                ),
-                name="program_hold_seconds_1_to_600",
-                violation_error_message="Hold (seconds) is from 1 to 600.",
-            ),
+            model_name='programexercise',
+            constraint=models.CheckConstraint(condition=models.Q(('hold_seconds__isnull', True), ('hold_seconds__range', (1, 600)), _connector='OR'), name='program_hold_seconds_1_to_600', violation_error_message='Hold (seconds) is from 1 to 600.'),
         ),
         migrations.AddConstraint(
-            model_name="programexercise",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("times_per_day__isnull", True),
-                    ("times_per_day__range", (1, 10)),
-                    _connector="OR",
-                ),
-                name="program_times_per_day_1_to_10",
-                violation_error_message="Times a day is from 1 to 10.",
-            ),
+            model_name='programexercise',
+            constraint=models.CheckConstraint(condition=models.Q(('times_per_day__isnull', True), ('times_per_day__range', (1, 10)), _connector='OR'), name='program_times_per_day_1_to_10', violation_error_message='Times a day is from 1 to 10.'),
         ),
         migrations.AddConstraint(
-            model_name="programexercise",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("days_per_week__isnull", True),
-                    ("days_per_week__range", (1, 7)),
-                    _connector="OR",
-                ),
-                name="program_days_per_week_1_to_7",
-                violation_error_message="Days a week is from 1 to 7.",
-            ),
+            model_name='programexercise',
+            constraint=models.CheckConstraint(condition=models.Q(('days_per_week__isnull', True), ('days_per_week__range', (1, 7)), _connector='OR'), name='program_days_per_week_1_to_7', violation_error_message='Days a week is from 1 to 7.'),
         ),
         migrations.AlterConstraint(
-            model_name="exercise",
-            name="exercise_days_per_week_1_to_7",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("days_per_week__isnull", True),
-                    ("days_per_week__range", (1, 7)),
-                    _connector="OR",
-                ),
-                name="exercise_days_per_week_1_to_7",
-                violation_error_message="Days a week is from 1 to 7.",
-            ),
+            model_name='exercise',
+            name='exercise_days_per_week_1_to_7',
+            constraint=models.CheckConstraint(condition=models.Q(('days_per_week__isnull', True), ('days_per_week__range', (1, 7)), _connector='OR'), name='exercise_days_per_week_1_to_7', violation_error_message='Days a week is from 1 to 7.'),
         ),
     ]
