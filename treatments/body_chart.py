@@ -16,7 +16,20 @@ labelled box in an "other regions" strip under the two views.
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from treatments.models import Side
+from django.db.models import F, Window
+from django.db.models.functions import RowNumber
+
+from treatments.models import (
+    AdhesionSite,
+    Application,
+    BodyRegion,
+    Contraindication,
+    Instrument,
+    ScreeningFinding,
+    Side,
+    StrokeTechnique,
+)
+from treatments.services.combined import fetch_together, field_names, instance
 
 VIEW_WIDTH = 200
 BACK_OFFSET = 230
@@ -274,17 +287,6 @@ class VisitSites:
 def visit_sites(visit) -> VisitSites:
     """The visit's adhesion sites, screening findings and applications with what they name, and
     the region catalogue, in one SQL statement (the patient page's budget, issue 11)."""
-    from treatments.models import (
-        AdhesionSite,
-        Application,
-        BodyRegion,
-        Contraindication,
-        Instrument,
-        ScreeningFinding,
-        StrokeTechnique,
-    )
-    from treatments.services.combined import fetch_together, field_names, instance
-
     region = field_names(BodyRegion, "region__")
     rows = fetch_together(
         sites=AdhesionSite.objects.filter(assessment__visit=visit)
@@ -305,7 +307,10 @@ def visit_sites(visit) -> VisitSites:
             *field_names(Instrument, "instrument__"),
             *field_names(StrokeTechnique, "stroke__"),
         ),
-        regions=BodyRegion.objects.order_by().values(*field_names(BodyRegion)),
+        # The catalogue's order as PostgreSQL sorts it (its collation for the labels).
+        regions=BodyRegion.objects.order_by()
+        .annotate(n=Window(RowNumber(), order_by=[F("position").asc(), F("label").asc()]))
+        .values(*field_names(BodyRegion), "n"),
     )
 
     def build(model, row, **related):
@@ -323,10 +328,10 @@ def visit_sites(visit) -> VisitSites:
         build(Application, r, region=BodyRegion, instrument=Instrument, stroke=StrokeTechnique)
         for r in rows["applications"]
     ]
-    regions = [instance(BodyRegion, r) for r in rows["regions"]]
+    regions = [instance(BodyRegion, r) for r in sorted(rows["regions"], key=lambda r: r["n"])]
     return VisitSites(
         sorted(sites, key=lambda s: s.pk),
         sorted(findings, key=lambda f: f.pk),
         sorted(applications, key=lambda a: (a.created_at, a.pk)),
-        sorted(regions, key=lambda r: (r.position, r.label)),
+        regions,
     )
