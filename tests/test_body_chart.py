@@ -227,8 +227,9 @@ def test_the_patient_page_chart_costs_the_same_queries_whatever_the_sites(
     assessment_with_sites(visit, ("forearm", "right", ""))
     screen(visit, finding("open_wound", "forearm", "left"))
     apply(visit, "calf", "right")
-    # 16, + 4 for issue 12's progress charts (scores, check-in pain, program versions, ticks)
-    with django_assert_max_num_queries(20) as captured:
+    # the page's budget (test_query_counts.DETAIL_QUERIES: the sites and the region catalogue are
+    # one statement, the visit comes with the visits panel's)
+    with django_assert_max_num_queries(12) as captured:
         physio_client.get(f"/patients/{patient.uuid}/")
     baseline = len(captured)
     assessment_with_sites(visit, *[(code, "left", "") for code in ("knee", "calf", "ankle")])
@@ -256,3 +257,31 @@ def test_no_screening_picker_when_the_catalogue_has_no_local_item(physio_client,
     html = physio_client.get(url("screening", visit)).content.decode()
     assert "data-body-chart" not in html
     assert 'name="ci_hemophilia"' in html  # the systemic rows remain
+
+
+def test_the_patient_page_charts_its_own_last_visit_behind_many_merged_ones(
+    physio_client, physio, patient, visit, monkeypatch
+):
+    """The body chart takes its visit from the visits panel's rows (issue 11's budget); when
+    those rows are all visits of a record merged into this one, it still finds this record's
+    own last visit."""
+    import datetime
+
+    from django.utils import timezone
+
+    from patients.models import Patient
+    from treatments import panels
+    from treatments.models import Visit
+
+    monkeypatch.setattr(panels, "VISITS_SHOWN", 2)
+    assessment_with_sites(visit, ("knee", "left", "old scar"))
+    Visit.objects.filter(pk=visit.pk).update(date=timezone.localdate() - datetime.timedelta(30))
+    duplicate = give_consent(PatientFactory(), physio)
+    for _ in range(2):
+        Visit.objects.create(patient=duplicate, practitioner=physio.practitioner)
+    Patient.objects.filter(pk=duplicate.pk).update(merged_into=patient, archived_at=timezone.now())
+
+    html = physio_client.get(f"/patients/{patient.uuid}/").content.decode()
+    day = timezone.localdate() - datetime.timedelta(30)
+    assert f"Visit {day:%Y-%m-%d} with" in html
+    assert "Knee (incl. patellar tendon) (left): old scar" in html

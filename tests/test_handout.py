@@ -303,3 +303,34 @@ def test_archived_patients_handout_is_not_found(physio_client, patient_client, p
 def test_unknown_program_is_not_found(physio_client):
     assert physio_client.get(reverse("programs:handout", args=[uuid.uuid4()])).status_code == 404
     assert physio_client.get(reverse("programs:pdf", args=[uuid.uuid4()])).status_code == 404
+
+
+def _unicode_of_the_fonts(content: bytes) -> set[str]:
+    """The characters each embedded font subset maps (its ToUnicode CMap), per PDF."""
+    return {
+        chr(int(code, 16))
+        for cmap in re.findall(rb"beginbfchar(.*?)endbfchar", content, re.S)
+        for code in re.findall(rb"<[0-9A-F]{4}> <([0-9A-F]{4})>", cmap)
+    }
+
+
+def test_pdfs_drawn_at_once_each_embed_both_fonts_with_their_own_characters(physio):
+    """The parsed fonts are shared by the process (issue 11): PDFs drawn at the same time in
+    several threads still each embed both fonts, with the characters of their own text."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from treatments.handout import handout_context, handout_pdf_of
+
+    names = ["Zoë", "Łukasz"]
+    contexts = [
+        handout_context(build_program(physio, TYLER, patient=PatientFactory(first_name=name)))
+        for name in names
+    ]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        pdfs = list(pool.map(handout_pdf_of, contexts * 4))
+    for n, content in enumerate(pdfs):
+        assert content.startswith(b"%PDF-") and content.count(b"/FontFile2") == 2
+        assert b"+DejaVuSansBook" in content and b"+DejaVuSansBold" in content
+        characters = _unicode_of_the_fonts(content)
+        own, other = ("ë", "Ł") if n % 2 == 0 else ("Ł", "ë")
+        assert own in characters and other not in characters

@@ -22,20 +22,22 @@ pytestmark = pytest.mark.django_db
 LIST_QUERIES = 6
 # session, user, second-factor device, groups, the patient with the users it names and its no-show
 # count, the access-log INSERT (issue 9), upcoming and past appointments; for clinicians also the
-# visits, the active home program, its exercises, and the adherence window's check-ins with what
-# they ticked (issue 11: was 14, the program loaded twice and its exercises counted twice)
-# (+ the last visit for the body chart, issue 12: its sites, findings, applications and the
-# region catalogue; test_body_chart.py; + the progress charts, issue 12: scores, check-in pain,
-# program versions and exercise ticks)
-DETAIL_QUERIES = {"front_desk_client": 8, "physio_client": 12}
+# visits (whose newest gives the body chart its visit), one statement with that visit's adhesion
+# sites, findings, applications and the region catalogue (issue 12's body chart), and one
+# statement with the patient's progress record: outcome scores, the check-ins of the charts'
+# window with their ticks, the program versions and their exercises (the active program, its
+# adherence and issue 12's charts all read it). Issue 11 follow-up: was 22 (25 with charts).
+DETAIL_QUERIES = {"front_desk_client": 8, "physio_client": 11}
 # session, user, second-factor device, groups, the visit with its one-to-one rows (assessment,
-# screening and who acknowledged its precaution, session, program), the access-log INSERT, the
-# screening's findings, the applications, the adhesion sites, the outcome scores, the program's
-# exercises (issue 11: was 15)
-REVIEW_QUERIES = 11
+# screening and who acknowledged its precaution, session, program), the access-log INSERT, one
+# statement with the screening's findings, the applications, the adhesion sites and the region
+# catalogue of issue 12's body chart (body_chart.visit_sites; were 4 queries), the outcome scores,
+# the program's exercises (issue 11: was 15; 12 with issue 12's body chart)
+REVIEW_QUERIES = 9
 # session, user, groups, the patient, the active program, its exercises, today's check-in with what
-# it ticked, the next appointment
-PORTAL_QUERIES = 8
+# it ticked, the next appointment, and issue 12's charts: one statement with the patient's progress
+# record (scores, check-ins with their ticks, program versions and their exercises; was 5 queries)
+PORTAL_QUERIES = 9
 # session, user, second-factor device, groups, the patient, the type and practitioner of the form,
 # the booking's SAVEPOINT, the practitioner's row locked with their working hours and time off,
 # the patient's row locked, the INSERT, RELEASE (issue 11: was 33, full_clean() asked each
@@ -138,7 +140,9 @@ def test_visit_review_query_count_is_fixed(physio_client, physio, django_assert_
         with django_assert_num_queries(REVIEW_QUERIES):
             response = physio_client.get(f"/visits/{visit.uuid}/review/")
         html = response.content.decode()
-        assert html.count("GT5") == size
+        # each application in the review's table, and on issue 12's body chart: in the list in
+        # words beside it and in the title of the shape it marks
+        assert html.count("GT5") == 3 * size
         assert "Avoid right calf veins" in html and "acknowledged by" in html
 
 
@@ -229,10 +233,9 @@ def test_booking_page_query_count_is_fixed(
     assert response.context["criteria"].practitioner == practitioner
 
 
-# The patient page with a program and charts to draw: the portal panel's program, check-ins, ticks,
-# items and item counts come on top of DETAIL_QUERIES, the body chart's sites of the last visit,
-# and the charts' program items.
-CHARTED_DETAIL_QUERIES = 25
+# The patient page with a program and charts to draw: the same queries as DETAIL_QUERIES (the
+# progress record and the body chart's statement hold whatever there is to draw).
+CHARTED_DETAIL_QUERIES = DETAIL_QUERIES["physio_client"]
 # session, user, second-factor device, groups, practitioners; activity (visits, first visits,
 # appointments), skin responses (3), outcome change, adherence, appointment use (appointments,
 # working hours, time off)
@@ -321,3 +324,28 @@ def test_cleaning_log_query_count_is_fixed(physio_client, physio, django_assert_
     with django_assert_num_queries(CLEANING_LOG_QUERIES):
         response = physio_client.get("/instruments/cleaning/")
     assert response.content.decode().count('data-kind="use"') == 11
+
+
+# Issue 12's body chart picker on the visit steps: the region list is one query of its own; the
+# count is the same with one or ten sites, findings and applications (measured below: a change that
+# makes a step read per row fails here). Pinned as measured on main (issue 12), not reduced here.
+STEP_QUERIES = {"assessment": 14, "screening": 27, "treatment": 16}
+
+
+def _step_queries(client, visit, name):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(f"/visits/{visit.uuid}/{name}/")
+    assert response.status_code == 200
+    assert "data-body-chart" in response.content.decode()  # the picker is there
+    return len(queries)
+
+
+def test_visit_steps_with_the_body_chart_query_counts_are_fixed(physio_client, physio):
+    counts = {}
+    for size in (1, 10):
+        visit = _reviewed_visit(physio, size=size)
+        counts[size] = {name: _step_queries(physio_client, visit, name) for name in STEP_QUERIES}
+    assert counts[1] == counts[10] == STEP_QUERIES

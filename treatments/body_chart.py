@@ -16,7 +16,20 @@ labelled box in an "other regions" strip under the two views.
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from treatments.models import Side
+from django.db.models import F, Window
+from django.db.models.functions import RowNumber
+
+from treatments.models import (
+    AdhesionSite,
+    Application,
+    BodyRegion,
+    Contraindication,
+    Instrument,
+    ScreeningFinding,
+    Side,
+    StrokeTechnique,
+)
+from treatments.services.combined import fetch_together, field_names, instance
 
 VIEW_WIDTH = 200
 BACK_OFFSET = 230
@@ -258,3 +271,67 @@ def marked_shapes(regions, marks: RecordMarks, *, disable_refused=False) -> tupl
                 shape.mark = kind
         shape.disabled = disable_refused and shape.mark == "refused"
     return shapes, height
+
+
+# --- One visit's sites, read together ------------------------------------------------------------
+
+
+@dataclass
+class VisitSites:
+    sites: list
+    findings: list
+    applications: list
+    regions: list
+
+
+def visit_sites(visit) -> VisitSites:
+    """The visit's adhesion sites, screening findings and applications with what they name, and
+    the region catalogue, in one SQL statement (the patient page's budget, issue 11)."""
+    region = field_names(BodyRegion, "region__")
+    rows = fetch_together(
+        sites=AdhesionSite.objects.filter(assessment__visit=visit)
+        .order_by()
+        .values(*field_names(AdhesionSite), *region),
+        findings=ScreeningFinding.objects.filter(screening__visit=visit)
+        .order_by()
+        .values(
+            *field_names(ScreeningFinding),
+            *field_names(Contraindication, "contraindication__"),
+            *region,
+        ),
+        applications=Application.objects.filter(session__visit=visit)
+        .order_by()
+        .values(
+            *field_names(Application),
+            *region,
+            *field_names(Instrument, "instrument__"),
+            *field_names(StrokeTechnique, "stroke__"),
+        ),
+        # The catalogue's order as PostgreSQL sorts it (its collation for the labels).
+        regions=BodyRegion.objects.order_by()
+        .annotate(n=Window(RowNumber(), order_by=[F("position").asc(), F("label").asc()]))
+        .values(*field_names(BodyRegion), "n"),
+    )
+
+    def build(model, row, **related):
+        obj = instance(model, row)
+        for name, related_model in related.items():
+            setattr(obj, name, instance(related_model, row, f"{name}__"))
+        return obj
+
+    sites = [build(AdhesionSite, r, region=BodyRegion) for r in rows["sites"]]
+    findings = [
+        build(ScreeningFinding, r, contraindication=Contraindication, region=BodyRegion)
+        for r in rows["findings"]
+    ]
+    applications = [
+        build(Application, r, region=BodyRegion, instrument=Instrument, stroke=StrokeTechnique)
+        for r in rows["applications"]
+    ]
+    regions = [instance(BodyRegion, r) for r in sorted(rows["regions"], key=lambda r: r["n"])]
+    return VisitSites(
+        sorted(sites, key=lambda s: s.pk),
+        sorted(findings, key=lambda f: f.pk),
+        sorted(applications, key=lambda a: (a.created_at, a.pk)),
+        regions,
+    )

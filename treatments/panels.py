@@ -1,29 +1,54 @@
+"""The treatments app's sections of the patient page (revere.panels).
+
+Issue 11's budget: the panels share what they read. The visits (one query) give the body chart
+its last visit; the body chart's sites and region catalogue are one statement
+(``body_chart.visit_sites``); the active program, its adherence and the progress charts read one
+``progress.progress_record`` (one statement). Shared through the patient object of the request.
+"""
+
 from django.db.models import Q
 
 from revere import roles
-from treatments.models import (
-    AdhesionSite,
-    Application,
-    HomeProgram,
-    ScreeningFinding,
-    Visit,
-)
+from treatments.body_chart import visit_sites
+from treatments.models import Visit
 from treatments.services import progress
 from treatments.services.programs import adherence
+
+VISITS_SHOWN = 50
+
+
+def _shared(patient, name, load):
+    """``load()`` once per patient object (one request's page), under ``name``."""
+    cache = patient.__dict__.setdefault("_treatments_panels", {})
+    if name not in cache:
+        cache[name] = load()
+    return cache[name]
+
+
+def _visits(patient):
+    """The patient's visits and those signed under records merged into this one (they stay
+    there), newest first, in one query."""
+    rows = list(
+        Visit.objects.filter(Q(patient=patient) | Q(patient__merged_into=patient))
+        .select_related("practitioner", "assessment__condition")
+        .order_by("-date", "-created_at")[:VISITS_SHOWN]
+    )
+    return (
+        [v for v in rows if v.patient_id == patient.pk],
+        [v for v in rows if v.patient_id != patient.pk],
+        len(rows) == VISITS_SHOWN,
+    )
+
+
+def _progress(patient):
+    return _shared(patient, "progress", lambda: progress.progress_record(patient=patient))
 
 
 def visits_panel(request, patient):
     """The patient's visits, newest first, for physiotherapists and the manager."""
     if not roles.can_see_clinical(request.user):
         return None
-    # One query with the visits signed under records merged into this one (they stay there).
-    rows = (
-        Visit.objects.filter(Q(patient=patient) | Q(patient__merged_into=patient))
-        .select_related("practitioner", "assessment__condition")
-        .order_by("-date", "-created_at")[:50]
-    )
-    visits = [v for v in rows if v.patient_id == patient.pk]
-    merged_visits = [v for v in rows if v.patient_id != patient.pk]
+    visits, merged_visits, _ = _shared(patient, "visits", lambda: _visits(patient))
     return (
         "treatments/_patient_visits.html",
         {
@@ -36,14 +61,14 @@ def visits_panel(request, patient):
 
 def portal_panel(request, patient):
     """Portal invitation for the front desk and physiotherapists; the program and its adherence
-    only for those who may read clinical records. Three queries for them: the active program, its
-    exercises, the check-ins of the adherence window."""
+    only for those who may read clinical records: for them the patient's progress record (one
+    statement, shared with the charts) has the active program, its exercises and the check-ins
+    of the adherence window."""
     if not roles.is_clinic_staff(request.user):
         return None
     show_program = roles.can_see_clinical(request.user)
-    program = (
-        HomeProgram.objects.prefetch_related("items").active_for(patient) if show_program else None
-    )
+    record = _progress(patient) if show_program else None
+    program = record.active_program if record else None
     return (
         "treatments/_patient_portal.html",
         {
@@ -52,7 +77,9 @@ def portal_panel(request, patient):
             "show_program": show_program,
             "program": program,
             "item_count": len(program.items.all()) if program else 0,
-            "adherence": adherence(patient=patient, program=program) if program else None,
+            "adherence": adherence(patient=patient, program=program, check_ins=record.check_ins)
+            if program
+            else None,
         },
     )
 
@@ -62,41 +89,40 @@ def charts_panel(request, patient):
     records."""
     if not roles.can_see_clinical(request.user):
         return None
-    return ("treatments/_patient_charts.html", {"charts": progress.staff_charts(patient=patient)})
+    return (
+        "treatments/_patient_charts.html",
+        {"charts": progress.staff_charts(patient=patient, record=_progress(patient))},
+    )
 
 
 def body_chart_panel(request, patient):
     """The last visit's sites on the body chart (refused, precaution, treated, adhesion), for
-    physiotherapists and the manager. A fixed number of queries: the visit, its three kinds of
-    site, and the region catalogue (in the template tag)."""
+    physiotherapists and the manager. The visit comes from the visits panel's query; its three
+    kinds of site and the region catalogue are one statement."""
     if not roles.can_see_clinical(request.user):
         return None
-    visit = (
-        Visit.objects.filter(patient=patient)
-        .select_related("assessment", "practitioner")
-        .order_by("-date", "-created_at")
-        .first()
-    )
+    visits, _, full = _shared(patient, "visits", lambda: _visits(patient))
+    if visits:
+        visit = visits[0]
+    elif full:  # all of the newest visits were merged ones: ask for this record's own
+        visit = (
+            Visit.objects.filter(patient=patient)
+            .select_related("assessment", "practitioner")
+            .order_by("-date", "-created_at")
+            .first()
+        )
+    else:
+        visit = None
     if visit is None:
         return None
-    assessment = getattr(visit, "assessment", None)
-    sites = (
-        AdhesionSite.objects.filter(assessment=assessment).select_related("region")
-        if assessment is not None
-        else []
-    )
-    findings = ScreeningFinding.objects.filter(screening__visit=visit).select_related(
-        "contraindication", "region"
-    )
-    applications = Application.objects.filter(session__visit=visit).select_related(
-        "region", "instrument", "stroke"
-    )
+    chart = visit_sites(visit)
     return (
         "treatments/_patient_body_chart.html",
         {
             "chart_visit": visit,
-            "sites": sites,
-            "findings": findings,
-            "applications": applications,
+            "sites": chart.sites,
+            "findings": chart.findings,
+            "applications": chart.applications,
+            "regions": chart.regions,
         },
     )

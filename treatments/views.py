@@ -6,7 +6,6 @@ the message on the form and everything typed kept.
 
 from django.contrib import messages
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
-from django.db.models import prefetch_related_objects
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -16,6 +15,7 @@ from patients.models import Patient
 from revere import roles
 from revere.access import clinical_reader_required, manager_required, physio_required
 from treatments import services
+from treatments.body_chart import visit_sites
 from treatments.forms import (
     AdhesionSiteFormSet,
     ApplicationForm,
@@ -35,11 +35,11 @@ from treatments.models import (
     TreatmentSession,
     VisitStep,
 )
+from treatments.services.combined import prefetched
 from treatments.visit_pages import (
     STEP_URLS,
     can_edit,
     draft_visit_write,
-    findings_prefetch,
     is_autosave,
     next_step_redirect,
     refuse_write,
@@ -352,23 +352,23 @@ def _reviewstep_context(request, visit, **extra):
     """What the review shows, a fixed number of queries whatever the visit holds: the screening's
     findings, the applications, the sites, the scores, the program's exercises (and the addenda
     once signed), with the one-to-one rows from ``visit_for(related=REVIEW_RELATED)``."""
+    # The findings, applications, sites and the body chart's region catalogue: one statement.
+    chart = visit_sites(visit)
     screening = _one_to_one(visit, "screening")
     if screening is not None:
-        prefetch_related_objects([screening], findings_prefetch())
+        prefetched(screening, "findings", chart.findings)
     program = _one_to_one(visit, "program")
-    applications = Application.objects.filter(session__visit=visit).select_related(
-        "region", "instrument", "stroke"
-    )
     return step_context(
         request,
         visit,
         VisitStep.REVIEW,
         assessment=visit.assessment,
-        sites=visit.assessment.sites.select_related("region"),
+        sites=chart.sites,
+        regions=chart.regions,
         scores=visit.scores.select_related("measure"),
         screening=screening,
         session=_one_to_one(visit, "session"),
-        applications=applications,
+        applications=chart.applications,
         addenda=visit.addenda.select_related("author"),
         program=program,
         program_items=program.items.select_related("exercise") if program else [],

@@ -211,7 +211,11 @@ class Adherence:
 
 
 def adherence(
-    *, patient, today: datetime.date | None = None, program: HomeProgram | None = _UNSET
+    *,
+    patient,
+    today: datetime.date | None = None,
+    program: HomeProgram | None = _UNSET,
+    check_ins=None,
 ) -> Adherence:
     """Percent of prescribed exercise days done over the last 14 days (since the program started,
     if later), in the clinic's time zone, and the pain ratings of those days.
@@ -221,20 +225,25 @@ def adherence(
 
     ``program`` is the patient's active program when the caller has it already (None: there is
     none), ideally with its items prefetched: then this is one query, the window's check-ins
-    with the ids of the exercises ticked.
+    with the ids of the exercises ticked. ``check_ins``: those check-ins already fetched, as
+    (day, pain, ticked exercise ids) covering at least the window (``progress.progress_record``
+    has them): then no query at all.
     """
     today = today or timezone.localdate()
     first_day = today - datetime.timedelta(days=ADHERENCE_DAYS - 1)
     if program is _UNSET:
         program = HomeProgram.objects.active_for(patient)
-    check_ins = {
-        c.day: c
-        for c in CheckIn.objects.filter(patient=patient, day__range=(first_day, today)).annotate(
-            done_ids=ArrayAgg("done", filter=Q(done__isnull=False), default=Value([]))
+    if check_ins is None:
+        check_ins = (
+            CheckIn.objects.filter(patient=patient, day__range=(first_day, today))
+            .annotate(done_ids=ArrayAgg("done", filter=Q(done__isnull=False), default=Value([])))
+            .values_list("day", "pain", "done_ids")
         )
+    check_ins = {
+        day: (pain, done_ids) for day, pain, done_ids in check_ins if first_day <= day <= today
     }
     pain = [
-        (day, getattr(check_ins.get(day), "pain", None))
+        (day, check_ins[day][0] if day in check_ins else None)
         for day in (first_day + datetime.timedelta(days=n) for n in range(ADHERENCE_DAYS))
     ]
     if program is None:
@@ -247,9 +256,7 @@ def adherence(
     for item in program.items.all():
         item_expected = math.floor(days * item.days_per_week / 7 + 0.5) or 1
         item_done = sum(
-            1
-            for day, check_in in check_ins.items()
-            if day >= start and item.pk in check_in.done_ids
+            1 for day, (_, done_ids) in check_ins.items() if day >= start and item.pk in done_ids
         )
         expected += item_expected
         done += min(item_done, item_expected)

@@ -6,12 +6,18 @@ measure over visits, adherence by week. Reads only; a fixed number of queries wh
 import datetime
 import math
 from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
 
-from django.db.models import Q
+from django.contrib.postgres.aggregates import ArrayAgg
+from django.db.models import Q, Value
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from treatments.charts import Chart, Point, Series, number
-from treatments.models import CheckIn, HomeProgram, OutcomeScore
+from treatments.models import CheckIn, HomeProgram, OutcomeScore, ProgramExercise
+from treatments.services.combined import fetch_together, field_names, instance, prefetched
+from treatments.services.programs import ADHERENCE_DAYS
 
 PAIN_DAYS = 182  # about six months of daily check-ins
 ADHERENCE_WEEKS = 8
@@ -19,15 +25,15 @@ MAX_SCORES = 500  # a patient's outcome scores over all visits; far more than ye
 PAIN_MEASURE = "NPRS"
 
 
-def _scores(patient):
-    """Every score of the patient's visits (merged records included), oldest visit first."""
-    return list(
+def _scores_query(patient):
+    return (
         OutcomeScore.objects.filter(
             Q(visit__patient=patient) | Q(visit__patient__merged_into=patient)
         )
         .order_by("visit__date", "visit__created_at", "measure_id")
-        .values_list(
+        .values(
             "visit__date",
+            "visit__created_at",
             "measure_id",
             "measure__label",
             "measure__min_value",
@@ -38,15 +44,116 @@ def _scores(patient):
     )
 
 
-def pain_chart(*, patient, today=None, scores=None) -> Chart:
+@dataclass
+class ProgressRecord:
+    """What the charts and the adherence panel read, fetched together: the outcome scores (rows
+    as ``_scores`` gives them), the check-ins since ``first_day`` as (day, pain, ids of the
+    exercises ticked), oldest first, and every activated program version, oldest first, with
+    its exercises prefetched (the last one is the active program)."""
+
+    first_day: datetime.date
+    scores: list
+    check_ins: list
+    programs: list
+
+    @property
+    def active_program(self):
+        return self.programs[-1] if self.programs else None
+
+    def check_ins_since(self, day):
+        return [c for c in self.check_ins if c[0] >= day]
+
+
+def progress_record(*, patient, today=None) -> ProgressRecord:
+    """One SQL statement for the pain chart, the outcome charts, weekly adherence and the
+    14-day adherence: the scores, the check-ins of the longest window with their ticks, the
+    program versions and their exercises (each part bounded by a window, a slice or the
+    patient's program versions)."""
+    today = today or timezone.localdate()
+    first_day = min(
+        today - datetime.timedelta(days=PAIN_DAYS - 1),
+        _first_monday(today, ADHERENCE_WEEKS),
+        today - datetime.timedelta(days=ADHERENCE_DAYS - 1),
+    )
+    programs = HomeProgram.objects.activated().filter(patient=patient)
+    rows = fetch_together(
+        scores=_scores_query(patient),
+        check_ins=CheckIn.objects.filter(patient=patient, day__range=(first_day, today))
+        .order_by()
+        .values("day", "pain", done_ids=ArrayAgg("done", default=Value([]))),
+        programs=programs.order_by().values(*field_names(HomeProgram)),
+        items=ProgramExercise.objects.filter(program__in=programs)
+        .order_by()
+        .values(*field_names(ProgramExercise)),
+    )
+    scores = sorted(
+        (
+            (
+                datetime.date.fromisoformat(r["visit__date"]),
+                r["measure_id"],
+                r["measure__label"],
+                Decimal(r["measure__min_value"]),
+                Decimal(r["measure__max_value"]),
+                r["measure__better"],
+                Decimal(r["value"]),
+                r["visit__created_at"],
+            )
+            for r in rows["scores"]
+        ),
+        key=lambda row: (row[0], parse_datetime(row[7]), row[1]),
+    )
+    check_ins = sorted(
+        (
+            (datetime.date.fromisoformat(r["day"]), r["pain"], [i for i in r["done_ids"] if i])
+            for r in rows["check_ins"]
+        ),
+        key=lambda c: c[0],
+    )
+    items_by_program = defaultdict(list)
+    for r in rows["items"]:
+        item = instance(ProgramExercise, r)
+        items_by_program[item.program_id].append(item)
+    versions = sorted(
+        (instance(HomeProgram, r) for r in rows["programs"]),
+        key=lambda p: (p.activated_at, p.pk),
+    )
+    for program in versions:
+        items = sorted(items_by_program[program.pk], key=lambda i: (i.position, i.pk))
+        prefetched(program, "items", items)
+    return ProgressRecord(first_day, [row[:7] for row in scores], check_ins, versions)
+
+
+def _first_monday(today, weeks):
+    return today - datetime.timedelta(days=today.weekday() + 7 * (weeks - 1))
+
+
+def _scores(patient):
+    """Every score of the patient's visits (merged records included), oldest visit first."""
+    return [
+        (
+            r["visit__date"],
+            r["measure_id"],
+            r["measure__label"],
+            r["measure__min_value"],
+            r["measure__max_value"],
+            r["measure__better"],
+            r["value"],
+        )
+        for r in _scores_query(patient)
+    ]
+
+
+def pain_chart(*, patient, today=None, scores=None, record=None) -> Chart:
     """Daily check-in pain (the patient's own 0-10) and the NPRS recorded at visits."""
     today = today or timezone.localdate()
+    record = record or progress_record(patient=patient, today=today)
     first_day = today - datetime.timedelta(days=PAIN_DAYS - 1)
-    check_ins = CheckIn.objects.filter(
-        patient=patient, day__range=(first_day, today), pain__isnull=False
-    ).order_by("day")
-    daily = [Point(day, pain) for day, pain in check_ins.values_list("day", "pain")]
-    scores = _scores(patient) if scores is None else scores
+    daily = [
+        Point(day, pain)
+        for day, pain, _ in record.check_ins_since(first_day)
+        if pain is not None and day <= today
+    ]
+    scores = record.scores if scores is None else scores
     at_visits = [Point(row[0], row[6]) for row in scores if row[1] == PAIN_MEASURE]
     series = [Series("Check-in pain", daily), Series("Pain at visit (NPRS)", at_visits)]
     count = len(daily) + len(at_visits)
@@ -103,7 +210,7 @@ def outcome_charts(*, patient, scores=None) -> list[Chart]:
 
 
 def weekly_adherence(
-    *, patient, today=None, weeks: int = ADHERENCE_WEEKS
+    *, patient, today=None, weeks: int = ADHERENCE_WEEKS, record=None
 ) -> list[tuple[datetime.date, int | None]]:
     """(Monday, percent) for the last ``weeks`` calendar weeks, this one so far included.
 
@@ -113,19 +220,20 @@ def weekly_adherence(
     counts once, and no exercise counts more than expected. None: no program that week.
     """
     today = today or timezone.localdate()
-    first_monday = today - datetime.timedelta(days=today.weekday() + 7 * (weeks - 1))
-    programs = list(
-        HomeProgram.objects.activated()
-        .filter(patient=patient, activated_at__date__lte=today)
-        .order_by("activated_at", "pk")
-        .prefetch_related("items")
-    )
-    ticks = set(
-        CheckIn.done.through.objects.filter(
-            checkin__patient=patient, checkin__day__range=(first_monday, today)
-        ).values_list("checkin__day", "programexercise_id")
-    )
-    starts = [(timezone.localtime(p.activated_at).date(), p) for p in programs]
+    first_monday = _first_monday(today, weeks)
+    if record is None or record.first_day > first_monday:
+        record = progress_record(patient=patient, today=today)
+    ticks = {
+        (day, item_id)
+        for day, _, done_ids in record.check_ins_since(first_monday)
+        if day <= today
+        for item_id in done_ids
+    }
+    starts = [
+        (start, p)
+        for p in record.programs
+        if (start := timezone.localtime(p.activated_at).date()) <= today
+    ]
 
     def program_on(day):
         current = None
@@ -158,8 +266,8 @@ def weekly_adherence(
     return result
 
 
-def adherence_chart(*, patient, today=None) -> Chart:
-    weeks = weekly_adherence(patient=patient, today=today)
+def adherence_chart(*, patient, today=None, record=None) -> Chart:
+    weeks = weekly_adherence(patient=patient, today=today, record=record)
     valued = [percent for _, percent in weeks if percent is not None]
     return Chart(
         slug="adherence",
@@ -180,19 +288,21 @@ def adherence_chart(*, patient, today=None) -> Chart:
     )
 
 
-def staff_charts(*, patient, today=None) -> dict:
-    """The patient page's charts: pain, each outcome measure, adherence."""
-    scores = _scores(patient)
+def staff_charts(*, patient, today=None, record=None) -> dict:
+    """The patient page's charts: pain, each outcome measure, adherence. ``record``: the
+    patient's ``progress_record`` when the caller has it already (one statement for all)."""
+    record = record or progress_record(patient=patient, today=today)
     return {
-        "pain": pain_chart(patient=patient, today=today, scores=scores),
-        "measures": outcome_charts(patient=patient, scores=scores),
-        "adherence": adherence_chart(patient=patient, today=today),
+        "pain": pain_chart(patient=patient, today=today, record=record),
+        "measures": outcome_charts(patient=patient, scores=record.scores),
+        "adherence": adherence_chart(patient=patient, today=today, record=record),
     }
 
 
-def portal_charts(*, patient, today=None) -> dict:
+def portal_charts(*, patient, today=None, record=None) -> dict:
     """What a patient sees of their own progress: pain and adherence only."""
+    record = record or progress_record(patient=patient, today=today)
     return {
-        "pain": pain_chart(patient=patient, today=today),
-        "adherence": adherence_chart(patient=patient, today=today),
+        "pain": pain_chart(patient=patient, today=today, record=record),
+        "adherence": adherence_chart(patient=patient, today=today, record=record),
     }

@@ -1,6 +1,7 @@
 """{% body_chart_picker %} on the visit steps and {% body_chart_record %} on the record pages.
 
-Each tag reads the region catalogue itself (one query), so the step views stay as they were."""
+Each tag reads the region catalogue itself (one query), so the step views stay as they were,
+unless the caller passes it (the patient page reads it with the visit's sites)."""
 
 from django import template
 
@@ -63,13 +64,16 @@ def body_chart_picker(mode, *, prefix="sites", items=(), refused=(), application
 
 
 @register.inclusion_tag("treatments/_body_chart_record.html")
-def body_chart_record(*, sites=(), screening=None, findings=None, applications=(), uid="bcr"):
+def body_chart_record(
+    *, sites=(), screening=None, findings=None, applications=(), uid="bcr", regions=None
+):
     """The visit's sites on the chart, each mark also in words beside it: the ``findings`` given,
-    or those of ``screening`` (prefetched by the review step)."""
+    or those of ``screening`` (prefetched by the review step). ``regions``: the catalogue when
+    the caller read it already (the patient page); otherwise one query."""
     if findings is None:
         findings = screening.findings.all() if screening is not None else ()
     marks = record_marks(sites=sites, findings=findings, applications=applications)
-    shapes, height = marked_shapes(BodyRegion.objects.all(), marks)
+    shapes, height = marked_shapes(BodyRegion.objects.all() if regions is None else regions, marks)
     return {
         "marks": marks,
         "uid": uid,
