@@ -74,10 +74,13 @@ def test_second_visit_gets_the_short_reassessment(physio_client, physio, patient
     visit = make_visit(physio, patient)
     html = physio_client.get(url(visit)).content.decode()
     assert "Step 1: Re-assessment (follow-up visit)" in html
-    assert "Changes since the last visit" in html and "Pain now" in html and "0 to 10: 0 is no pain" in html
+    assert "Changes since the last visit" in html and "Pain now" in html
+    assert "0 to 10: 0 is no pain" in html
     # The history is not re-asked; the complaint shows as carried over.
     assert 'name="complaint"' not in html and 'name="onset"' not in html
     assert "<strong>Chief complaint:</strong> Elbow pain lifting" in html
+    # Adhesion sites can be picked on the body chart here too, as on the first assessment.
+    assert 'data-body-chart="sites" data-prefix="sites"' in html
     # The full form is one link away.
     full = physio_client.get(url(visit, full=True)).content.decode()
     assert "Step 1: Assessment" in full and "Chief complaint" in full
