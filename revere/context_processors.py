@@ -13,6 +13,7 @@ def clinic(request):
         "role": roles.role_of(user) if user is not None else None,
         "demo_mode": settings.DEMO_MODE,
         "nav_section": nav_section(request),
+        "clinic_sections": CLINIC_SECTIONS,
     }
     if settings.DEMO_MODE:
         context["demo_accounts"] = demo.DEMO_ACCOUNTS
@@ -44,7 +45,13 @@ NAV_SECTION_BY_NAMESPACE = {
     "portal": "plan",
     "portal_appointments": "appointments",
     "mfa": "security",
+    "reports": "reports",
+    "instruments": "cleaning",
 }
+
+
+# The sections in the manager's "Clinic" menu: its toggle is marked active on their pages.
+CLINIC_SECTIONS = frozenset({"reports", "cleaning", "archived", "time_off", "admin"})
 
 
 def nav_section(request) -> str | None:

@@ -48,7 +48,7 @@ def test_type_doses_add_search_nothing_lost(page):
     page.get_by_label(f"Days a week for {nordic}").fill("9")
     page.get_by_label("Search the library").fill("heel")
     page.get_by_label("Search the library").press("Enter")
-    expect(page.get_by_text("Days a week is from 1 to 7.")).to_be_visible()
+    expect(page.get_by_text("Days a week must be between 1 and 7.")).to_be_visible()
     expect(page.get_by_label(f"Days a week for {nordic}")).to_have_value("9")
     expect(page.get_by_label("Search the library")).to_have_value("heel")
     expect(page.get_by_label(f"Reps for {tyler}")).to_have_value("12")

@@ -44,6 +44,7 @@ def test_manager_enters_time_off_over_bookings_and_chooses(page):
     )
 
     browser_log_in(page, manager, PASSWORD)
+    page.get_by_role("button", name="Clinic").click()  # the manager's menu of clinic pages
     page.get_by_role("link", name="Time off").click()
     page.get_by_role("link", name="Add time off").click()
     page.get_by_label("Practitioner").select_option(label="Alex Moreau, PT")
