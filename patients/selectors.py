@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Q
 from django.db.models.functions import Lower
-from django.utils import timezone
+from django.utils import dateformat, timezone
 
 from patients import scheduling
 from patients.models import (
@@ -350,12 +350,17 @@ class Cell:
     time: datetime.time
     rowspan: int = 1
     appointments: list[Appointment] = field(default_factory=list)
+    # Issue 11: a free cell's booking link query and its words for a screen reader, built once
+    # here (the template would format the day, the time and a URL for each of ~1,500 cells).
+    query: str = ""
+    label: str = ""
 
 
 @dataclass
 class Row:
     time: datetime.time
     cells: list[Cell]
+    label: str = ""  # "HH:MM"
 
 
 @dataclass
@@ -410,6 +415,7 @@ def _grid(columns: list[Column], data: "ScheduleData", now: datetime.datetime) -
         start = appointment.starts_at.astimezone(tz)
         end = appointment.ends_at.astimezone(tz)
         walls += [start.time(), end.time() if end.date() == start.date() else datetime.time.max]
+        appointment.time_label = f"{start:%H:%M}\u2013{end:%H:%M}"
     times = scheduling.grid_times(
         min(walls, default=DEFAULT_OPEN), max(walls, default=DEFAULT_CLOSE)
     )
@@ -418,8 +424,11 @@ def _grid(columns: list[Column], data: "ScheduleData", now: datetime.datetime) -
     first = times[0].hour * 60 + times[0].minute
     step = scheduling.SLOT_MINUTES
 
-    grid_rows = [Row(time=t, cells=[]) for t in times]
+    grid_rows = [Row(time=t, cells=[], label=f"{t:%H:%M}") for t in times]
     for column in columns:
+        day_iso = f"{column.day:%Y-%m-%d}"
+        day_words = dateformat.format(column.day, "D j M")
+        practitioner_words = str(column.practitioner)
         # Appointments become blocks of rows; ones that share a row (an odd start time booked
         # with an override) share one cell rather than breaking the table.
         mine = sorted(
@@ -481,7 +490,11 @@ def _grid(columns: list[Column], data: "ScheduleData", now: datetime.datetime) -
                 kind = "free" if start >= now else "past"
             else:
                 kind = "closed"
-            row.cells.append(Cell(kind, column.practitioner, column.day, row.time))
+            cell = Cell(kind, column.practitioner, column.day, row.time)
+            if kind == "free":
+                cell.query = f"practitioner={column.practitioner.pk}&day={day_iso}&time={row.label}"
+                cell.label = f"{day_words} {row.label} with {practitioner_words}"
+            row.cells.append(cell)
     return Grid(columns=columns, rows=grid_rows, inactive=inactive)
 
 
