@@ -321,3 +321,67 @@ def test_cleaning_log_query_count_is_fixed(physio_client, physio, django_assert_
     with django_assert_num_queries(CLEANING_LOG_QUERIES):
         response = physio_client.get("/instruments/cleaning/")
     assert response.content.decode().count('data-kind="use"') == 11
+
+
+# --- Issue 11: the schedule and booking at a clinic chain's size ------------------------------
+
+
+def _busy_day(practitioners, follow_up, day, *, per_practitioner, first="08:00", before=True):
+    """``per_practitioner`` appointments each on ``day`` from ``first`` (every third cancelled by
+    the patient, listed under the grid with its practitioner and patient), and with ``before``
+    one the evening before (outside the view)."""
+    for practitioner in practitioners:
+        for n in range(per_practitioner):
+            start = at(day, first) + datetime.timedelta(minutes=30 * n)
+            extra = {}
+            if n % 3 == 1:
+                extra = {
+                    "status": "cancelled",
+                    "cancelled_at": timezone.now(),
+                    "cancellation_reason": "Unwell",
+                    "cancelled_by_patient": True,
+                }
+            AppointmentFactory(practitioner=practitioner, type=follow_up, starts_at=start, **extra)
+        if before:
+            AppointmentFactory(
+                practitioner=practitioner,
+                type=follow_up,
+                starts_at=at(day - datetime.timedelta(days=1), "19:00"),
+            )
+
+
+# session, user, second-factor device, groups, the practitioners, their working hours, their time
+# off, the day's appointments (any status) with patient, type, practitioner and visit
+SCHEDULE_DAY_QUERIES = 8
+# the same for one practitioner's week, with the practitioner and the picker's list of them
+SCHEDULE_WEEK_QUERIES = 9
+
+
+def test_day_schedule_with_cancellations_query_count_is_fixed(
+    front_desk_client, practitioner, second_practitioner, follow_up, django_assert_num_queries
+):
+    from tests.scheduling import give_hours
+    from tests.factories import PractitionerFactory
+
+    monday = future_day(0)
+    team = [practitioner, second_practitioner]
+    for size, first in ((2, "08:00"), (16, "09:00")):
+        _busy_day(team, follow_up, monday, per_practitioner=size, first=first, before=size == 2)
+        team.append(give_hours(PractitionerFactory()))  # one more column each time
+        with django_assert_num_queries(SCHEDULE_DAY_QUERIES):
+            response = front_desk_client.get("/patients/schedule/", {"day": f"{monday:%Y-%m-%d}"})
+        assert response.context["grid"].inactive  # the cancelled ones listed under the grid
+
+
+def test_week_view_query_count_is_fixed(
+    front_desk_client, practitioner, follow_up, django_assert_num_queries
+):
+    monday = future_day(0)
+    url = f"/patients/schedule/week/{practitioner.pk}/"
+    for size, first in ((2, "08:00"), (16, "09:00")):
+        for weekday in range(5):
+            day = monday + datetime.timedelta(days=weekday)
+            _busy_day([practitioner], follow_up, day, per_practitioner=size, first=first, before=False)
+        with django_assert_num_queries(SCHEDULE_WEEK_QUERIES):
+            response = front_desk_client.get(url, {"day": f"{monday:%Y-%m-%d}"})
+        assert response.context["grid"].appointment_count > 0
