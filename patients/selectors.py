@@ -505,8 +505,9 @@ class ScheduleData:
     appointments: list[Appointment]
 
 
-def _schedule_data(practitioner_ids: list[int], span: Interval) -> ScheduleData:
+def _schedule_data(practitioners: list[Practitioner], span: Interval) -> ScheduleData:
     """Working hours, time off and every appointment (any status) in ``span``: three queries."""
+    practitioner_ids = [p.pk for p in practitioners]
     blocks: dict[int, dict[int, list]] = defaultdict(lambda: defaultdict(list))
     for hours in WorkingHours.objects.filter(practitioner_id__in=practitioner_ids):
         blocks[hours.practitioner_id][hours.weekday].append((hours.starts, hours.ends))
@@ -520,10 +521,15 @@ def _schedule_data(practitioner_ids: list[int], span: Interval) -> ScheduleData:
         .overlapping(span.start, span.end)
         # "visit" is the clinical visit recording the appointment (treatments' reverse one-to-one,
         # named here without importing it): the grid says whether the patient was seen and
-        # charted. "practitioner" for the list of cancelled and no-show appointments.
-        .select_related("patient", "type", "practitioner", "visit")
+        # charted.
+        .select_related("patient", "type", "visit")
         .order_by("starts_at", "pk")
     )
+    # The practitioner (named in the list of cancelled and no-show appointments) is one of the
+    # columns' already: no join for it (issue 11).
+    by_id = {p.pk: p for p in practitioners}
+    for appointment in appointments:
+        appointment.practitioner = by_id[appointment.practitioner_id]
     return ScheduleData(blocks=blocks, away=away, appointments=appointments)
 
 
@@ -531,7 +537,7 @@ def schedule_day(*, day: datetime.date, now: datetime.datetime | None = None) ->
     """The front desk's day: one column per active practitioner. Four queries."""
     practitioners = list(bookable_practitioners())
     columns = [Column(practitioner=p, day=day) for p in practitioners]
-    data = _schedule_data([p.pk for p in practitioners], scheduling.day_bounds(day, clinic_tz()))
+    data = _schedule_data(practitioners, scheduling.day_bounds(day, clinic_tz()))
     return _grid(columns, data, now or timezone.now())
 
 
@@ -550,7 +556,7 @@ def schedule_week(
     span = Interval(
         scheduling.day_bounds(days[0], tz).start, scheduling.day_bounds(days[-1], tz).end
     )
-    data = _schedule_data([practitioner.pk], span)
+    data = _schedule_data([practitioner], span)
     booked_days = {a.starts_at.astimezone(tz).date() for a in data.appointments}
     worked_days = set(data.blocks[practitioner.pk])
     shown = [d for d in days if d.weekday() < 5 or d.weekday() in worked_days or d in booked_days]

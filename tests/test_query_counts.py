@@ -8,10 +8,10 @@ from django.utils import timezone
 
 from patients.models import Appointment
 from tests.clinical import make_visit
-from tests.factories import AppointmentFactory, PatientFactory
+from tests.factories import AppointmentFactory, PatientFactory, PractitionerFactory
 from tests.programs import SIX_CODES, build_program, sign
 from tests.scheduling import *  # noqa: F403 (fixtures)
-from tests.scheduling import at, future_day
+from tests.scheduling import at, future_day, give_hours
 from treatments.models import Exercise, Visit
 from treatments.services import programs as program_services
 
@@ -360,9 +360,6 @@ SCHEDULE_WEEK_QUERIES = 9
 def test_day_schedule_with_cancellations_query_count_is_fixed(
     front_desk_client, practitioner, second_practitioner, follow_up, django_assert_num_queries
 ):
-    from tests.scheduling import give_hours
-    from tests.factories import PractitionerFactory
-
     monday = future_day(0)
     team = [practitioner, second_practitioner]
     for size, first in ((2, "08:00"), (16, "09:00")):
@@ -381,7 +378,9 @@ def test_week_view_query_count_is_fixed(
     for size, first in ((2, "08:00"), (16, "09:00")):
         for weekday in range(5):
             day = monday + datetime.timedelta(days=weekday)
-            _busy_day([practitioner], follow_up, day, per_practitioner=size, first=first, before=False)
+            _busy_day(
+                [practitioner], follow_up, day, per_practitioner=size, first=first, before=False
+            )
         with django_assert_num_queries(SCHEDULE_WEEK_QUERIES):
             response = front_desk_client.get(url, {"day": f"{monday:%Y-%m-%d}"})
         assert response.context["grid"].appointment_count > 0
