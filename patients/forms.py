@@ -195,7 +195,53 @@ class ScheduleDayForm(PlainMessagesMixin, forms.Form):
         return day
 
 
-class _AppointmentTypeField(forms.ModelChoiceField):
+class _LoadedChoiceIterator(forms.models.ModelChoiceIterator):
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for obj in self.field.loaded():
+            yield self.choice(obj)
+
+    def __len__(self):
+        return len(self.field.loaded()) + (1 if self.field.empty_label is not None else 0)
+
+    def __bool__(self):
+        return self.field.empty_label is not None or bool(self.field.loaded())
+
+
+class LoadedModelChoiceField(forms.ModelChoiceField):
+    """A ModelChoiceField over a short list (types, practitioners) read once per form: checking
+    the value, the page's own use of the list and the rendered choices share one query (issue
+    11: the booking page read each list twice)."""
+
+    iterator = _LoadedChoiceIterator
+    _loaded = None
+
+    def _set_queryset(self, queryset):
+        super()._set_queryset(queryset)
+        self._loaded = None
+
+    queryset = property(forms.ModelChoiceField._get_queryset, _set_queryset)
+
+    def loaded(self) -> list:
+        if self._loaded is None:
+            self._loaded = list(self.queryset)
+        return self._loaded
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if isinstance(value, self.queryset.model):
+            value = value.pk
+        for obj in self.loaded():
+            if str(obj.pk) == str(value):
+                return obj
+        raise forms.ValidationError(
+            self.error_messages["invalid_choice"], code="invalid_choice", params={"value": value}
+        )
+
+
+class _AppointmentTypeField(LoadedModelChoiceField):
     def label_from_instance(self, obj):
         return obj.label
 
@@ -212,7 +258,7 @@ class BookingSearchForm(PlainMessagesMixin, forms.Form):
             "invalid_choice": "That appointment type is not offered: choose one from the list.",
         },
     )
-    practitioner = forms.ModelChoiceField(
+    practitioner = LoadedModelChoiceField(
         label="Practitioner",
         queryset=Practitioner.objects.none(),
         required=False,

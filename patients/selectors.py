@@ -9,9 +9,10 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Q
-from django.db.models.functions import Lower
-from django.utils import timezone
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db.models import Exists, OuterRef, Q
+from django.db.models.functions import JSONObject, Lower
+from django.utils import dateformat, timezone
 
 from patients import scheduling
 from patients.models import (
@@ -94,8 +95,9 @@ def _availability(
     patient: Patient | None = None,
     ignore: Appointment | None = None,
 ) -> Availability:
-    """Three queries: working hours, time off and the appointments holding their time; a fourth
-    with ``patient``: their own active appointments, except ``ignore`` (the one being moved)."""
+    """Three queries: working hours, time off and the appointments holding their time, with
+    ``patient`` their own active appointments too (with anyone), except ``ignore`` (the one
+    being moved)."""
     blocks: dict[int, dict[int, list]] = defaultdict(lambda: defaultdict(list))
     for hours in WorkingHours.objects.filter(practitioner_id__in=practitioner_ids):
         blocks[hours.practitioner_id][hours.weekday].append((hours.starts, hours.ends))
@@ -104,24 +106,24 @@ def _availability(
         practitioner_id__in=practitioner_ids, starts_at__lt=span.end, ends_at__gt=span.start
     ):
         busy[off.practitioner_id].append(Interval(off.starts_at, off.ends_at))
-    for practitioner_id, starts_at, ends_at in (
-        Appointment.objects.active()
-        .filter(practitioner_id__in=practitioner_ids)
-        .overlapping(span.start, span.end)
-        .values_list("practitioner_id", "starts_at", "ends_at")
-    ):
-        busy[practitioner_id].append(Interval(starts_at, ends_at))
-    patient_busy = []
+    # One query for the practitioners' appointments and the patient's own (issue 11): either
+    # side of the OR is answered by an exclusion constraint's GiST index.
+    holding = Q(practitioner_id__in=practitioner_ids)
     if patient is not None:
-        own = Appointment.objects.active().filter(patient=patient)
-        if ignore is not None:
-            own = own.exclude(pk=ignore.pk)
-        patient_busy = [
-            Interval(starts_at, ends_at)
-            for starts_at, ends_at in own.overlapping(span.start, span.end).values_list(
-                "starts_at", "ends_at"
-            )
-        ]
+        holding |= Q(patient_id=patient.pk)
+    patient_busy = []
+    ids = set(practitioner_ids)
+    for pk, practitioner_id, patient_id, starts_at, ends_at in (
+        Appointment.objects.active()
+        .filter(holding)
+        .overlapping(span.start, span.end)
+        .values_list("pk", "practitioner_id", "patient_id", "starts_at", "ends_at")
+    ):
+        if practitioner_id in ids:
+            busy[practitioner_id].append(Interval(starts_at, ends_at))
+        own = patient is not None and patient_id == patient.pk
+        if own and (ignore is None or pk != ignore.pk):
+            patient_busy.append(Interval(starts_at, ends_at))
     return Availability(blocks=blocks, busy=busy, patient_busy=patient_busy)
 
 
@@ -204,7 +206,7 @@ def free_days(
     """Working hours minus time off minus active appointments of ``practitioners`` from
     ``first_day`` for ``days`` days; with ``patient``, minus that patient's own other active
     appointments (with anyone: the booking service refuses an overlap, so the page does not
-    offer one), except ``ignore``. Three queries (four with ``patient``) whatever the span."""
+    offer one), except ``ignore``. Three queries whatever the span."""
     practitioners = list(practitioners)
     tz = clinic_tz()
     all_days = [first_day + datetime.timedelta(days=n) for n in range(days)]
@@ -228,7 +230,7 @@ def free_times(
 ) -> list[FreeTime]:
     """The free start times of ``type`` on ``day`` for any of ``practitioners``: working hours
     minus time off minus active appointments (the patient's own too, when given), none in the
-    past. Three queries (four with ``patient``)."""
+    past. Three queries."""
     found = free_days(
         practitioners=practitioners, first_day=day, patient=patient, ignore=ignore, now=now
     )
@@ -246,7 +248,7 @@ def next_free_times(
     patient: Patient | None = None,
 ) -> list[FreeTime]:
     """The first ``limit`` free start times from ``after`` on, looking ``days`` ahead. Three
-    queries (four with ``patient``) whatever the span."""
+    queries whatever the span."""
     practitioners = list(practitioners)
     first_day = timezone.localtime(after, clinic_tz()).date()
     found = free_days(
@@ -256,6 +258,61 @@ def next_free_times(
     return _free_times(practitioners, type.minutes, found.days, found.availability, not_before)[
         :limit
     ]
+
+
+def practitioners_free_at(
+    *, type: AppointmentType, starts_at: datetime.datetime, now: datetime.datetime | None = None
+) -> list[Practitioner]:
+    """The bookable practitioners for whom ``starts_at`` is one of free_times()'s starts of
+    ``type`` (the booking POST's "any practitioner"), in the same order, in one query (issue
+    11): each one's working hours of that weekday come as an array, and time off or an active
+    appointment over the slot leaves them out (NOT EXISTS on their indexes). Whether the start
+    fits the working hours and the 15-minute grid is scheduling.free_starts' own arithmetic;
+    the slot's overlaps are what the query already excluded."""
+    tz = clinic_tz()
+    day = timezone.localtime(starts_at, tz).date()
+    slot = Interval(starts_at, scheduling.add_minutes(starts_at, type.minutes))
+    candidates = (
+        bookable_practitioners()
+        .annotate(
+            day_hours=ArraySubquery(
+                WorkingHours.objects.filter(
+                    practitioner=OuterRef("pk"), weekday=day.weekday()
+                ).values(json=JSONObject(starts="starts", ends="ends"))
+            )
+        )
+        .exclude(
+            Exists(
+                TimeOff.objects.filter(
+                    practitioner=OuterRef("pk"), starts_at__lt=slot.end, ends_at__gt=slot.start
+                )
+            )
+        )
+        .exclude(
+            Exists(
+                Appointment.objects.active()
+                .filter(practitioner=OuterRef("pk"))
+                .overlapping(slot.start, slot.end)
+            )
+        )
+    )
+    free = []
+    for practitioner in candidates:
+        blocks = [
+            (datetime.time.fromisoformat(h["starts"]), datetime.time.fromisoformat(h["ends"]))
+            for h in practitioner.day_hours
+        ]
+        starts = scheduling.free_starts(
+            day=day,
+            minutes=type.minutes,
+            blocks=blocks,
+            busy=[],
+            tz=tz,
+            not_before=now or timezone.now(),
+        )
+        if any(s.start == starts_at for s in starts):
+            free.append(practitioner)
+    return free
 
 
 # Issue 10: the booking page groups the free times of a day by the wall clock.
@@ -350,12 +407,17 @@ class Cell:
     time: datetime.time
     rowspan: int = 1
     appointments: list[Appointment] = field(default_factory=list)
+    # Issue 11: a free cell's booking link query and its words for a screen reader, built once
+    # here (the template would format the day, the time and a URL for each of ~1,500 cells).
+    query: str = ""
+    label: str = ""
 
 
 @dataclass
 class Row:
     time: datetime.time
     cells: list[Cell]
+    label: str = ""  # "HH:MM"
 
 
 @dataclass
@@ -410,6 +472,7 @@ def _grid(columns: list[Column], data: "ScheduleData", now: datetime.datetime) -
         start = appointment.starts_at.astimezone(tz)
         end = appointment.ends_at.astimezone(tz)
         walls += [start.time(), end.time() if end.date() == start.date() else datetime.time.max]
+        appointment.time_label = f"{start:%H:%M}\u2013{end:%H:%M}"
     times = scheduling.grid_times(
         min(walls, default=DEFAULT_OPEN), max(walls, default=DEFAULT_CLOSE)
     )
@@ -418,8 +481,11 @@ def _grid(columns: list[Column], data: "ScheduleData", now: datetime.datetime) -
     first = times[0].hour * 60 + times[0].minute
     step = scheduling.SLOT_MINUTES
 
-    grid_rows = [Row(time=t, cells=[]) for t in times]
+    grid_rows = [Row(time=t, cells=[], label=f"{t:%H:%M}") for t in times]
     for column in columns:
+        day_iso = f"{column.day:%Y-%m-%d}"
+        day_words = dateformat.format(column.day, "D j M")
+        practitioner_words = str(column.practitioner)
         # Appointments become blocks of rows; ones that share a row (an odd start time booked
         # with an override) share one cell rather than breaking the table.
         mine = sorted(
@@ -481,7 +547,11 @@ def _grid(columns: list[Column], data: "ScheduleData", now: datetime.datetime) -
                 kind = "free" if start >= now else "past"
             else:
                 kind = "closed"
-            row.cells.append(Cell(kind, column.practitioner, column.day, row.time))
+            cell = Cell(kind, column.practitioner, column.day, row.time)
+            if kind == "free":
+                cell.query = f"practitioner={column.practitioner.pk}&day={day_iso}&time={row.label}"
+                cell.label = f"{day_words} {row.label} with {practitioner_words}"
+            row.cells.append(cell)
     return Grid(columns=columns, rows=grid_rows, inactive=inactive)
 
 
@@ -492,8 +562,9 @@ class ScheduleData:
     appointments: list[Appointment]
 
 
-def _schedule_data(practitioner_ids: list[int], span: Interval) -> ScheduleData:
+def _schedule_data(practitioners: list[Practitioner], span: Interval) -> ScheduleData:
     """Working hours, time off and every appointment (any status) in ``span``: three queries."""
+    practitioner_ids = [p.pk for p in practitioners]
     blocks: dict[int, dict[int, list]] = defaultdict(lambda: defaultdict(list))
     for hours in WorkingHours.objects.filter(practitioner_id__in=practitioner_ids):
         blocks[hours.practitioner_id][hours.weekday].append((hours.starts, hours.ends))
@@ -507,10 +578,15 @@ def _schedule_data(practitioner_ids: list[int], span: Interval) -> ScheduleData:
         .overlapping(span.start, span.end)
         # "visit" is the clinical visit recording the appointment (treatments' reverse one-to-one,
         # named here without importing it): the grid says whether the patient was seen and
-        # charted. "practitioner" for the list of cancelled and no-show appointments.
-        .select_related("patient", "type", "practitioner", "visit")
+        # charted.
+        .select_related("patient", "type", "visit")
         .order_by("starts_at", "pk")
     )
+    # The practitioner (named in the list of cancelled and no-show appointments) is one of the
+    # columns' already: no join for it (issue 11).
+    by_id = {p.pk: p for p in practitioners}
+    for appointment in appointments:
+        appointment.practitioner = by_id[appointment.practitioner_id]
     return ScheduleData(blocks=blocks, away=away, appointments=appointments)
 
 
@@ -518,7 +594,7 @@ def schedule_day(*, day: datetime.date, now: datetime.datetime | None = None) ->
     """The front desk's day: one column per active practitioner. Four queries."""
     practitioners = list(bookable_practitioners())
     columns = [Column(practitioner=p, day=day) for p in practitioners]
-    data = _schedule_data([p.pk for p in practitioners], scheduling.day_bounds(day, clinic_tz()))
+    data = _schedule_data(practitioners, scheduling.day_bounds(day, clinic_tz()))
     return _grid(columns, data, now or timezone.now())
 
 
@@ -537,7 +613,7 @@ def schedule_week(
     span = Interval(
         scheduling.day_bounds(days[0], tz).start, scheduling.day_bounds(days[-1], tz).end
     )
-    data = _schedule_data([practitioner.pk], span)
+    data = _schedule_data([practitioner], span)
     booked_days = {a.starts_at.astimezone(tz).date() for a in data.appointments}
     worked_days = set(data.blocks[practitioner.pk])
     shown = [d for d in days if d.weekday() < 5 or d.weekday() in worked_days or d in booked_days]

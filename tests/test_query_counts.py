@@ -8,10 +8,10 @@ from django.utils import timezone
 
 from patients.models import Appointment
 from tests.clinical import make_visit
-from tests.factories import AppointmentFactory, PatientFactory
+from tests.factories import AppointmentFactory, PatientFactory, PractitionerFactory
 from tests.programs import SIX_CODES, build_program, sign
 from tests.scheduling import *  # noqa: F403 (fixtures)
-from tests.scheduling import at, future_day
+from tests.scheduling import at, future_day, give_hours
 from treatments.models import Exercise, Visit
 from treatments.services import programs as program_services
 
@@ -193,11 +193,12 @@ def test_booking_post_query_count_is_fixed(
 
 
 # Issue 10, the booking page from a patient's page (nothing chosen yet): session, user,
-# second-factor device, groups, the patient; their last practitioner (validated); working
-# hours, time off, the practitioner's and the patient's own appointments over the whole strip of
-# days (one span, not one query per day); the types for the rule and whether the patient has
-# been assessed; then the type and practitioner choices as the page renders them.
-BOOKING_PAGE_QUERIES = 15
+# second-factor device, groups, the patient; their last practitioner; the practitioners (read
+# once: the choice checked and the list rendered, issue 11); working hours, time off, and the
+# practitioner's and the patient's own appointments in one query, over the whole strip of days
+# (one span, not one query per day); the types (read once too) and whether the patient has been
+# assessed (issue 11: was 15)
+BOOKING_PAGE_QUERIES = 12
 
 
 def test_booking_page_query_count_is_fixed(
@@ -349,3 +350,102 @@ def test_visit_steps_with_the_body_chart_query_counts_are_fixed(physio_client, p
         visit = _reviewed_visit(physio, size=size)
         counts[size] = {name: _step_queries(physio_client, visit, name) for name in STEP_QUERIES}
     assert counts[1] == counts[10] == STEP_QUERIES
+
+
+# --- Issue 11: the schedule and booking at a clinic chain's size ------------------------------
+
+
+def _busy_day(practitioners, follow_up, day, *, per_practitioner, first="08:00", before=True):
+    """``per_practitioner`` appointments each on ``day`` from ``first`` (every third cancelled by
+    the patient, listed under the grid with its practitioner and patient), and with ``before``
+    one the evening before (outside the view)."""
+    for practitioner in practitioners:
+        for n in range(per_practitioner):
+            start = at(day, first) + datetime.timedelta(minutes=30 * n)
+            extra = {}
+            if n % 3 == 1:
+                extra = {
+                    "status": "cancelled",
+                    "cancelled_at": timezone.now(),
+                    "cancellation_reason": "Unwell",
+                    "cancelled_by_patient": True,
+                }
+            AppointmentFactory(practitioner=practitioner, type=follow_up, starts_at=start, **extra)
+        if before:
+            AppointmentFactory(
+                practitioner=practitioner,
+                type=follow_up,
+                starts_at=at(day - datetime.timedelta(days=1), "19:00"),
+            )
+
+
+# session, user, second-factor device, groups, the practitioners, their working hours, their time
+# off, the day's appointments (any status) with patient, type, practitioner and visit
+SCHEDULE_DAY_QUERIES = 8
+# the same for one practitioner's week, with the practitioner and the picker's list of them
+SCHEDULE_WEEK_QUERIES = 9
+
+
+def test_day_schedule_with_cancellations_query_count_is_fixed(
+    front_desk_client, practitioner, second_practitioner, follow_up, django_assert_num_queries
+):
+    monday = future_day(0)
+    team = [practitioner, second_practitioner]
+    for size, first in ((2, "08:00"), (16, "09:00")):
+        _busy_day(team, follow_up, monday, per_practitioner=size, first=first, before=size == 2)
+        team.append(give_hours(PractitionerFactory()))  # one more column each time
+        with django_assert_num_queries(SCHEDULE_DAY_QUERIES):
+            response = front_desk_client.get("/patients/schedule/", {"day": f"{monday:%Y-%m-%d}"})
+        assert response.context["grid"].inactive  # the cancelled ones listed under the grid
+
+
+def test_week_view_query_count_is_fixed(
+    front_desk_client, practitioner, follow_up, django_assert_num_queries
+):
+    monday = future_day(0)
+    url = f"/patients/schedule/week/{practitioner.pk}/"
+    for size, first in ((2, "08:00"), (16, "09:00")):
+        for weekday in range(5):
+            day = monday + datetime.timedelta(days=weekday)
+            _busy_day(
+                [practitioner], follow_up, day, per_practitioner=size, first=first, before=False
+            )
+        with django_assert_num_queries(SCHEDULE_WEEK_QUERIES):
+            response = front_desk_client.get(url, {"day": f"{monday:%Y-%m-%d}"})
+        assert response.context["grid"].appointment_count > 0
+
+
+# session, user, second-factor device, groups, the patient, the type of the form; who is free
+# then: the practitioners, their working hours, time off and appointments; then the booking as
+# BOOK_QUERIES books it (savepoint, the practitioner's row locked with their hours and time off,
+# the patient's, the INSERT, release)
+BOOK_ANY_QUERIES = 12
+
+
+def test_booking_post_with_any_practitioner_query_count_is_fixed(
+    front_desk_client, practitioner, second_practitioner, follow_up, django_assert_num_queries
+):
+    monday = future_day(0)
+    team = [practitioner, second_practitioner]
+    for size, first, start in ((2, "08:00", "11:00"), (16, "13:00", "10:00")):
+        for n in range(size):  # ``size`` appointments each, that week and the next
+            for member in team:
+                AppointmentFactory(
+                    practitioner=member,
+                    type=follow_up,
+                    starts_at=at(monday + datetime.timedelta(days=n % 10), first)
+                    + datetime.timedelta(minutes=30 * (n // 10)),
+                )
+        team.append(give_hours(PractitionerFactory()))
+        patient = PatientFactory()
+        data = {
+            "patient": str(patient.uuid),
+            "type": follow_up.pk,
+            "practitioner": "",
+            "day": f"{monday:%Y-%m-%d}",
+            "start": at(monday, start).isoformat(),
+        }
+        with django_assert_num_queries(BOOK_ANY_QUERIES):
+            response = front_desk_client.post("/patients/appointments/book/", data)
+        assert response.status_code == 302
+        assert Appointment.objects.filter(patient=patient, starts_at=at(monday, start)).exists()

@@ -12,10 +12,11 @@ import uuid
 from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import DateTimeRangeField, RangeBoundary, RangeOperators
+from django.contrib.postgres.indexes import GistIndex
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Func, Q
+from django.db.models import F, Func, Q
 from django.utils import timezone
 
 from revere import roles
@@ -200,7 +201,14 @@ class AppointmentQuerySet(models.QuerySet):
         return self.filter(_ACTIVE)
 
     def overlapping(self, starts_at, ends_at):
-        return self.filter(starts_at__lt=ends_at, ends_at__gt=starts_at)
+        """Appointments whose [starts_at, ends_at) meets [``starts_at``, ``ends_at``), written as
+        ``tstzrange(...) && tstzrange(...)`` so a GiST index answers it (issue 11): the exclusion
+        constraints' for active rows, appointment_span_idx for any status. The two-column form
+        (``ends_at > start AND starts_at < end``) has no lower bound on ``starts_at`` and reads
+        every earlier appointment."""
+        return self.alias(span=TsTzRange("starts_at", "ends_at", RangeBoundary())).filter(
+            span__overlap=(starts_at, ends_at)
+        )
 
     def due_for_reminder(self, now, *, hours: int = 24):
         """Booked appointments starting within ``hours`` of ``now``, not reminded yet, for a
@@ -281,6 +289,14 @@ class Appointment(models.Model):
         indexes = [
             models.Index(fields=["starts_at"], name="appointment_starts_idx"),
             models.Index(fields=["patient", "starts_at"], name="appointment_patient_idx"),
+            # Issue 11: the schedule shows cancelled and no-show appointments too, which the
+            # exclusion constraints' partial indexes leave out; this one serves overlapping()
+            # for any status (the day: every practitioner; the week: one).
+            GistIndex(
+                TsTzRange("starts_at", "ends_at", RangeBoundary()),
+                F("practitioner"),
+                name="appointment_span_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -53,13 +53,7 @@ def _free_practitioners_at(type, practitioner, starts_at) -> list:
     refusal, which says which appointment is in the way."""
     if practitioner is not None:
         return [practitioner]
-    day = timezone.localtime(starts_at, timezone.get_default_timezone()).date()
-    for free in selectors.free_times(
-        type=type, practitioners=selectors.bookable_practitioners(), day=day
-    ):
-        if free.slot.start == starts_at:
-            return free.practitioners
-    return []
+    return selectors.practitioners_free_at(type=type, starts_at=starts_at)
 
 
 def _book(request, data, patient, caller):
@@ -141,7 +135,8 @@ def _resolve(data, *, patient, new_caller, wanted_time, explicit):
     if "practitioner" in search.errors or "day" in search.errors:
         return search, None
     practitioner, day = search.cleaned_data["practitioner"], search.cleaned_data["day"]
-    practitioners = [practitioner] if practitioner else list(selectors.bookable_practitioners())
+    # The form's own list of practitioners (read once: it checked the choice and renders it).
+    practitioners = [practitioner] if practitioner else search.fields["practitioner"].loaded()
     # One load of availability covers the default day's search and the strip after it.
     span = STRIP_DAYS if "day" in explicit else 2 * STRIP_DAYS
     found = selectors.free_days(
@@ -150,7 +145,7 @@ def _resolve(data, *, patient, new_caller, wanted_time, explicit):
 
     type_reason = ""
     if "type" not in explicit:
-        types = list(search.fields["type"].queryset)
+        types = search.fields["type"].loaded()
         wanted_start = (
             scheduling.local_instant(day, wanted_time, selectors.clinic_tz())
             if wanted_time

@@ -2,6 +2,8 @@
 
 import datetime
 import re
+import uuid
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from django.contrib import messages
@@ -10,7 +12,9 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import Resolver404, resolve, reverse
 from django.utils import dateformat, timezone
+from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_POST
 
 from audit.services import access_log
@@ -52,6 +56,56 @@ def _chosen_day(request) -> tuple[datetime.date, ScheduleDayForm]:
     return timezone.localdate(), form
 
 
+# Issue 11: a busy day is ~1,500 cells. Those without an appointment are the same few strings, so
+# they are written here and joined per run of cells (the template renders the appointment cells
+# and writes each run as it is): the template engine's per-cell tags were most of the page's time.
+PLAIN_CELLS = {
+    "closed": '<td class="schedule-closed"><span class="visually-hidden">Not working</span></td>',
+    "past": '<td class="schedule-past"><span class="visually-hidden">Passed</span></td>',
+    "away": '<td class="schedule-away">Away</td>',
+}
+FREE_CELL = (
+    '<td class="schedule-free"><a href="{}?{}">Free<span class="visually-hidden">: book {}'
+    "</span></a></td>"
+)
+
+
+@dataclass
+class CellRun:
+    """Consecutive cells of a row without an appointment, as HTML."""
+
+    html: SafeString
+    kind: str = "run"
+
+
+def _prepare_grid(grid):
+    """Each row's ``parts``: its appointment cells, and CellRun for the cells between them; and
+    each appointment's ``url`` (one reverse() for the whole grid)."""
+    book_url = reverse("patients:book")
+    placeholder = str(uuid.UUID(int=0))
+    head, tail = reverse("patients:appointment", args=[placeholder]).split(placeholder)
+    for row in grid.rows:
+        parts, run = [], []
+        for cell in row.cells:
+            if cell.kind == "appointments":
+                if run:
+                    parts.append(CellRun(mark_safe("".join(run))))  # noqa: S308 (escaped)
+                    run = []
+                parts.append(cell)
+                for appointment in cell.appointments:
+                    appointment.url = f"{head}{appointment.uuid}{tail}"
+            elif cell.kind == "free":
+                run.append(format_html(FREE_CELL, book_url, cell.query, cell.label))
+            else:
+                run.append(PLAIN_CELLS[cell.kind])
+        if run:
+            parts.append(CellRun(mark_safe("".join(run))))  # noqa: S308 (escaped)
+        row.parts = parts
+    for appointment in grid.inactive:
+        appointment.url = f"{head}{appointment.uuid}{tail}"
+    return grid
+
+
 @staff_required
 def schedule_day(request):
     day, form = _chosen_day(request)
@@ -60,7 +114,7 @@ def schedule_day(request):
         request,
         "patients/schedule_day.html",
         {
-            "grid": selectors.schedule_day(day=day),
+            "grid": _prepare_grid(selectors.schedule_day(day=day)),
             "day": day,
             "form": form,
             "today": timezone.localdate(),
@@ -80,7 +134,7 @@ def schedule_week(request, practitioner_id):
         request,
         "patients/schedule_week.html",
         {
-            "grid": selectors.schedule_week(practitioner=practitioner, day=day),
+            "grid": _prepare_grid(selectors.schedule_week(practitioner=practitioner, day=day)),
             "practitioner": practitioner,
             "practitioners": selectors.bookable_practitioners(),
             "day": day,
