@@ -279,6 +279,7 @@ class ScreeningForm(PlainMessagesMixin, ReadOnlyMixin, forms.Form):
                 required=False,
                 help_text="Recorded on the patient's record with your name and the time.",
             )
+        regions = None
         for item in self.items:
             self.fields[f"ci_{item.code}"] = forms.BooleanField(
                 label=item.label,
@@ -287,9 +288,13 @@ class ScreeningForm(PlainMessagesMixin, ReadOnlyMixin, forms.Form):
                 widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
             )
             if item.is_local:
-                self.fields[f"ci_{item.code}_region"] = _region_field(
+                region = _region_field(
                     required=False, label=f"Region for {item.label.lower()}", small=True
                 )
+                if regions is None:  # the catalogue read once for every row
+                    regions = list(iter(region.choices))
+                region.choices = regions
+                self.fields[f"ci_{item.code}_region"] = region
                 self.fields[f"ci_{item.code}_side"] = forms.ChoiceField(
                     choices=SIDE_CHOICES,
                     required=False,
@@ -306,6 +311,8 @@ class ScreeningForm(PlainMessagesMixin, ReadOnlyMixin, forms.Form):
                 disabled=self.read_only,
                 widget=forms.TextInput(attrs=SMALL_INPUT),
             )
+        # For the "other sites" rows (OtherSiteForm's ``choices``): what this form has read.
+        self.shared_choices = {"items": self.items, "region": regions}
 
     def rows(self):
         """(item, checkbox, region, side, note) for the template, absolute items first."""
@@ -392,6 +399,25 @@ class OtherSiteForm(PlainMessagesMixin, ReadOnlyMixin, forms.Form):
     note = forms.CharField(
         max_length=200, required=False, widget=forms.TextInput(attrs=SMALL_INPUT)
     )
+
+    def __init__(self, *args, choices: dict | None = None, **kwargs):
+        """``choices``: a dict shared by the formset's rows (``form_kwargs``), so the items and
+        the regions are read once for all of them rather than once a row."""
+        super().__init__(*args, **kwargs)
+        if choices is not None:
+            items = choices.pop("items", None)  # the screening form's, already read
+            if items is not None:
+                field = self.fields["contraindication"]
+                choices["contraindication"] = [("", field.empty_label)] + [
+                    (item.pk, field.label_from_instance(item))
+                    for item in items
+                    if item.active and item.is_local
+                ]
+            for name in ("contraindication", "region"):
+                field = self.fields[name]
+                if choices.get(name) is None:
+                    choices[name] = list(iter(field.choices))  # one query, no count first
+                field.choices = choices[name]
 
     def clean(self):
         data = super().clean()

@@ -157,7 +157,7 @@ def screening_step(request, visit_uuid):
         data if data is not None and "sites-TOTAL_FORMS" in data else None,
         initial=other_sites_initial(screening),
         prefix="sites",
-        form_kwargs={"read_only": not editable},
+        form_kwargs={"read_only": not editable, "choices": dict(form.shared_choices)},
     )
     other_ok = not other_sites.is_bound or other_sites.is_valid()
     if data is not None and form.is_valid() and other_ok:
