@@ -1116,8 +1116,16 @@ def error_messages(response) -> list[str]:
     return [str(m) for m in queued if m.level >= message_levels.ERROR]
 
 
-# Pages that answer 200 whether or not they acted (a refusal looks the same as a success).
-ANSWER_200_EITHER_WAY = {"portal:request_invite", "logout"}
+# Pages that answer 200 whether or not they acted (a refusal looks the same as a success). The
+# handout builder's Add, move and remove keep what was typed (issue 12): with one invalid dose
+# they save the valid rows as a draft, make the change, and show the page again with the message.
+ANSWER_200_EITHER_WAY = {
+    "portal:request_invite",
+    "logout",
+    "visits:program_add",
+    "visits:program_item",
+    "visits:handout",
+}
 
 
 def refused(route_name: str, method: str, response) -> bool:
