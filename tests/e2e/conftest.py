@@ -53,4 +53,27 @@ def page(chromium, live_server, transactional_db):
     context.set_default_timeout(15_000)
     page = context.new_page()
     yield page
+    page.goto("about:blank")  # leaving fires the steps' autosave (a keepalive POST) now
     context.close()
+    _wait_for_the_live_server_to_finish()
+
+
+def _wait_for_the_live_server_to_finish(seconds=10.0):
+    """Wait until no other connection to the test database is running a query or holding a
+    transaction open: a request still being served (an autosave sent as the page closed) would
+    otherwise meet the flush after the test and deadlock with its TRUNCATE."""
+    import time
+
+    from django.db import connection
+
+    deadline = time.monotonic() + seconds
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND pid <> pg_backend_pid() AND backend_type = 'client backend' "
+                "AND state IN ('active', 'idle in transaction')"
+            )
+            if cursor.fetchone()[0] == 0:
+                return
+            time.sleep(0.05)
