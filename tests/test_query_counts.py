@@ -330,8 +330,14 @@ def test_cleaning_log_query_count_is_fixed(physio_client, physio, django_assert_
 # Issue 12's body chart picker on the visit steps: the region list is one query of its own; the
 # count is the same with one or ten sites, findings and applications (measured below: a change that
 # makes a step read per row fails here). The screening reads the regions and its items once for
-# all its rows and the "other sites" rows (issue 11: was 27, a query per region list).
-STEP_QUERIES = {"assessment": 14, "screening": 12, "treatment": 16}
+# all its rows and the "other sites" rows (issue 11: was 27, a query per region list). The
+# assessment: session, user, second-factor device, groups, the visit, the access log, and one
+# statement with the scores, the sites, the regions, conditions and measures, whether the patient
+# was seen before and their earlier scores (issue 11: was 14, a query per site row). The
+# treatment step: the visit with its screening and session, the access log, one statement with
+# the findings, applications, regions, instruments and strokes (``visit_sites(catalogues=True)``),
+# the dose so far, the instruments needing cleaning (issue 11: was 16).
+STEP_QUERIES = {"assessment": 7, "screening": 12, "treatment": 9}
 
 
 def _step_queries(client, visit, name):

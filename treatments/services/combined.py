@@ -11,6 +11,8 @@ import json
 from decimal import Decimal
 
 from django.db import connection
+from django.db.models import F, Window
+from django.db.models.functions import RowNumber
 
 
 def fetch_together(**querysets) -> dict[str, list[dict]]:
@@ -52,3 +54,24 @@ def prefetched(obj, name: str, rows: list) -> None:
     qs._result_cache = rows
     qs._prefetch_done = True
     obj._prefetched_objects_cache = {**getattr(obj, "_prefetched_objects_cache", {}), name: qs}
+
+
+def in_order(queryset):
+    """``queryset`` (a catalogue) as ``.values()`` of every field and ``row_n``, its rank in the
+    model's ordering as PostgreSQL sorts it (its collation for labels): json_agg keeps no order,
+    and Python would sort accented or mixed-case labels differently. ``instances_in_order`` turns
+    the fetched rows back into the model's instances in that order."""
+    model = queryset.model
+    order = [
+        F(name[1:]).desc() if name.startswith("-") else F(name).asc()
+        for name in model._meta.ordering or [model._meta.pk.name]
+    ]
+    return (
+        queryset.order_by()
+        .annotate(row_n=Window(RowNumber(), order_by=order))
+        .values(*field_names(model), "row_n")
+    )
+
+
+def instances_in_order(model, rows: list[dict]) -> list:
+    return [instance(model, row) for row in sorted(rows, key=lambda row: row["row_n"])]
