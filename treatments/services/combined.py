@@ -10,6 +10,7 @@ field given, so nothing is deferred and nothing is asked again).
 import json
 from decimal import Decimal
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import F, Window
 from django.db.models.functions import RowNumber
@@ -18,18 +19,24 @@ from django.db.models.functions import RowNumber
 def fetch_together(**querysets) -> dict[str, list[dict]]:
     """One statement for every ``name=values_queryset``; ``{name: [row dict, ...]}``. Row order
     is not guaranteed by json_agg: callers sort what they need sorted."""
-    parts, params = [], []
-    for qs in querysets.values():
-        sql, qs_params = qs.query.sql_with_params()
+    parts, params, asked = [], [], []
+    for name, qs in querysets.items():
+        try:
+            sql, qs_params = qs.query.sql_with_params()
+        except EmptyResultSet:  # e.g. ``pk__in=[]``: nothing to ask
+            continue
         parts.append(f"(SELECT coalesce(json_agg(t), '[]'::json)::text FROM ({sql}) t)")
         params.extend(qs_params)
+        asked.append(name)
+    fetched = {name: [] for name in querysets}
+    if not parts:
+        return fetched
     with connection.cursor() as cursor:
         cursor.execute("SELECT " + ", ".join(parts), params)
         row = cursor.fetchone()
-    return {
-        name: json.loads(text, parse_float=Decimal)
-        for name, text in zip(querysets, row, strict=True)
-    }
+    for name, text in zip(asked, row, strict=True):
+        fetched[name] = json.loads(text, parse_float=Decimal)
+    return fetched
 
 
 def field_names(model, prefix: str = "") -> list[str]:
