@@ -1,9 +1,9 @@
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.forms.models import construct_instance
 
 from patients.models import Practitioner
+from revere.forms import FieldChecksOnly
 from revere.plain_messages import PlainMessagesMixin
 from treatments.models import (
     MAX_APPLICATION_SECONDS_MESSAGE,
@@ -85,23 +85,6 @@ def _side_error(region, side):
         allowed = ", ".join(Side(s).label.lower() for s in region.allowed_sides())
         return f"{region.label} is recorded with side: {allowed}."
     return None
-
-
-class FieldChecksOnly:
-    """A ModelForm whose model validation checks the fields only: no query per foreign key (the
-    form's choices checked them) or per check constraint (each says what a field's validators
-    say). The service checks the row the same way before saving; PostgreSQL checks it all."""
-
-    def _post_clean(self):
-        exclude = self._get_validation_exclusions()
-        exclude |= {f.name for f in self._meta.model._meta.concrete_fields if f.is_relation}
-        try:
-            self.instance = construct_instance(self, self.instance, self._meta.fields)
-            self.instance.full_clean(
-                exclude=exclude, validate_unique=False, validate_constraints=False
-            )
-        except ValidationError as exc:
-            self._update_errors(exc)
 
 
 # --- Step 1 ----------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ the message on the form and everything typed kept.
 """
 
 from django.contrib import messages
-from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -41,6 +41,7 @@ from treatments.visit_pages import (
     draft_visit_write,
     is_autosave,
     next_step_redirect,
+    one_to_one,
     refuse_write,
     render_step,
     screening_with_findings,
@@ -238,10 +239,10 @@ def _treatment_page(request, visit, *, session_form=None, application_form=None,
     and the strokes are one statement (``chart``, read by the POST views that have it)."""
     if chart is None:
         chart = visit_sites(visit, catalogues=True)
-    screening = _one_to_one(visit, "screening")
+    screening = one_to_one(visit, "screening")
     if screening is not None:
         prefetched(screening, "findings", chart.findings)
-    session = _one_to_one(visit, "session")
+    session = one_to_one(visit, "session")
     editable = can_edit(request, visit)
     applications = chart.applications
     refused_sites = [
@@ -285,7 +286,7 @@ def treatment_step(request, visit_uuid):
     if request.method == "POST":
         if not can_edit(request, visit):
             return refuse_write(request, visit)
-        form = SessionForm(request.POST, instance=_one_to_one(visit, "session"))
+        form = SessionForm(request.POST, instance=one_to_one(visit, "session"))
         if form.is_valid():
             try:
                 services.session_save(
@@ -365,24 +366,16 @@ def review_step(request, visit_uuid):
     return render(request, "treatments/visit_review.html", _reviewstep_context(request, visit))
 
 
-def _one_to_one(visit, name):
-    """The visit's reverse one-to-one row loaded by select_related, or None if it has none."""
-    try:
-        return getattr(visit, name)
-    except ObjectDoesNotExist:
-        return None
-
-
 def _reviewstep_context(request, visit, **extra):
     """What the review shows, a fixed number of queries whatever the visit holds: the screening's
     findings, the applications, the sites, the scores, the program's exercises (and the addenda
     once signed), with the one-to-one rows from ``visit_for(related=REVIEW_RELATED)``."""
     # The findings, applications, sites and the body chart's region catalogue: one statement.
     chart = visit_sites(visit)
-    screening = _one_to_one(visit, "screening")
+    screening = one_to_one(visit, "screening")
     if screening is not None:
         prefetched(screening, "findings", chart.findings)
-    program = _one_to_one(visit, "program")
+    program = one_to_one(visit, "program")
     return step_context(
         request,
         visit,
@@ -392,7 +385,7 @@ def _reviewstep_context(request, visit, **extra):
         regions=chart.regions,
         scores=visit.scores.select_related("measure"),
         screening=screening,
-        session=_one_to_one(visit, "session"),
+        session=one_to_one(visit, "session"),
         applications=chart.applications,
         addenda=visit.addenda.select_related("author"),
         program=program,

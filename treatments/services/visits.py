@@ -13,7 +13,7 @@ from django.utils import timezone
 from patients import services as patient_services
 from patients.models import Appointment, AppointmentStatus, Patient, Practitioner
 from revere import roles
-from revere.services import assign_fields
+from revere.services import assign_fields, full_clean_fields
 from treatments.models import (
     Addendum,
     AdhesionSite,
@@ -237,10 +237,8 @@ def assessment_save(
     assessment = visit.assessment
     assign_fields(assessment, fields, ASSESSMENT_FIELDS + REASSESSMENT_FIELDS)
     # The visit is locked and the condition comes from the form's catalogue; the pain check
-    # constraint says what the field's validators say (see _SESSION_RELATED below).
-    assessment.full_clean(
-        exclude=["visit", "condition"], validate_unique=False, validate_constraints=False
-    )
+    # constraint is the field's validators.
+    full_clean_fields(assessment)
     assessment.save()
     for site in sites:
         _check_side(site["region"], site["side"])
@@ -512,21 +510,13 @@ SESSION_FIELDS = (
 )
 
 
-# The rows a session or an application points to are the visit's (locked) or come from a form
-# that checked them against the catalogues it read, and the check constraints say what the fields'
-# validators say (cryotherapy at most 30 minutes; 1-120 seconds; 15-90 degrees): full_clean()
-# checks the fields only. Each constraint or foreign key would be a query of its own (three with
-# its savepoint), and PostgreSQL checks them all again anyway.
-_SESSION_RELATED = [f.name for f in TreatmentSession._meta.concrete_fields if f.is_relation]
-_APPLICATION_RELATED = [f.name for f in Application._meta.concrete_fields if f.is_relation]
-
-
 @transaction.atomic
 def session_save(*, visit: Visit, fields: dict, advance: bool = False) -> TreatmentSession:
     _ensure_draft(visit)
     session, _ = TreatmentSession.objects.get_or_create(visit=visit)
     assign_fields(session, fields, SESSION_FIELDS)
-    session.full_clean(exclude=_SESSION_RELATED, validate_unique=False, validate_constraints=False)
+    # The visit is locked; cryotherapy's check constraint is its field's validator.
+    full_clean_fields(session)
     session.save()
     if advance:
         _advance(visit, VisitStep.HANDOUT)
@@ -577,9 +567,10 @@ def application_add(*, visit: Visit, **fields) -> Application:
                 # another request committed before it.
                 session = TreatmentSession.objects.create(visit=visit)
             application = Application(session=session, **fields)
-            application.full_clean(
-                exclude=_APPLICATION_RELATED, validate_unique=False, validate_constraints=False
-            )
+            # The session is the locked visit's; region, instrument and stroke come from the
+            # form's catalogues (or an application recorded before); the duration and angle
+            # check constraints are their fields' validators.
+            full_clean_fields(application)
             application.save()
             return application
     except (IntegrityError, DatabaseError) as exc:
@@ -604,16 +595,23 @@ def application_remove(*, visit: Visit, application: Application) -> None:
 def visit_sign(*, visit: Visit, by) -> Visit:
     """Lock the visit. From here on the database refuses any change to its clinical rows.
     Only the visit's practitioner signs it (the database holds that too)."""
-    _ensure_draft(visit)
-    # The row is locked now: read the practitioner again, a reassignment may have just happened.
-    visit.refresh_from_db(fields=["practitioner"])
+    # The row locked, with what the signature depends on read again in the same query: the
+    # practitioner (a reassignment may have just happened), the assessment and the screening.
+    locked = (
+        Visit.objects.select_for_update(of=("self",))
+        .select_related("practitioner", "assessment", "screening")
+        .get(pk=visit.pk)
+    )
+    if locked.status == VisitStatus.SIGNED:
+        raise VisitSigned()
+    visit.practitioner = locked.practitioner
     if refusal := sign_refusal(visit, by):
         raise ValidationError(refusal, code="signer")
     problems = []
-    assessment = visit.assessment
+    assessment = locked.assessment
     if not assessment.complaint.strip() and assessment.condition_id is None:
         problems.append("Record the condition or the chief complaint in the assessment.")
-    screening = Screening.objects.filter(visit=visit).first()
+    screening = getattr(locked, "screening", None)
     if screening is None or not screening.is_complete:
         problems.append("Complete the contraindication screening.")
     elif screening.result == ScreeningResult.PRECAUTIONS and not screening.precaution_acknowledged:
@@ -629,9 +627,9 @@ def visit_sign(*, visit: Visit, by) -> Visit:
     visit.signed_at = timezone.now()
     visit.signed_by = by
     visit.current_step = VisitStep.REVIEW
+    # No savepoint of its own: a refusal leaves this function's transaction, which rolls back.
     try:
-        with transaction.atomic():
-            visit.save(update_fields=["status", "signed_at", "signed_by", "current_step"])
+        visit.save(update_fields=["status", "signed_at", "signed_by", "current_step"])
     except DatabaseError as exc:
         message = _database_refusal(exc)
         if message is None:
