@@ -41,13 +41,13 @@ from treatments.visit_pages import (
     draft_visit_write,
     is_autosave,
     next_step_redirect,
-    one_to_one,
     refuse_write,
     render_step,
     screening_with_findings,
     step_context,
     visit_for,
 )
+from treatments.visit_pages import one_to_one as _one_to_one
 
 
 @physio_required
@@ -239,10 +239,10 @@ def _treatment_page(request, visit, *, session_form=None, application_form=None,
     and the strokes are one statement (``chart``, read by the POST views that have it)."""
     if chart is None:
         chart = visit_sites(visit, catalogues=True)
-    screening = one_to_one(visit, "screening")
+    screening = _one_to_one(visit, "screening")
     if screening is not None:
         prefetched(screening, "findings", chart.findings)
-    session = one_to_one(visit, "session")
+    session = _one_to_one(visit, "session")
     editable = can_edit(request, visit)
     applications = chart.applications
     refused_sites = [
@@ -286,7 +286,7 @@ def treatment_step(request, visit_uuid):
     if request.method == "POST":
         if not can_edit(request, visit):
             return refuse_write(request, visit)
-        form = SessionForm(request.POST, instance=one_to_one(visit, "session"))
+        form = SessionForm(request.POST, instance=_one_to_one(visit, "session"))
         if form.is_valid():
             try:
                 services.session_save(
@@ -372,10 +372,10 @@ def _reviewstep_context(request, visit, **extra):
     once signed), with the one-to-one rows from ``visit_for(related=REVIEW_RELATED)``."""
     # The findings, applications, sites and the body chart's region catalogue: one statement.
     chart = visit_sites(visit)
-    screening = one_to_one(visit, "screening")
+    screening = _one_to_one(visit, "screening")
     if screening is not None:
         prefetched(screening, "findings", chart.findings)
-    program = one_to_one(visit, "program")
+    program = _one_to_one(visit, "program")
     return step_context(
         request,
         visit,
@@ -385,7 +385,7 @@ def _reviewstep_context(request, visit, **extra):
         regions=chart.regions,
         scores=visit.scores.select_related("measure"),
         screening=screening,
-        session=one_to_one(visit, "session"),
+        session=_one_to_one(visit, "session"),
         applications=chart.applications,
         addenda=visit.addenda.select_related("author"),
         program=program,
