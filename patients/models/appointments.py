@@ -148,6 +148,12 @@ class AppointmentType(models.Model):
     active = models.BooleanField(
         default=True, help_text="Untick to stop offering it; past appointments keep it."
     )
+    online_booking = models.BooleanField(
+        "Bookable online",
+        default=False,
+        help_text="Patients may book it themselves: an initial assessment or the consultation "
+        "call on the public booking page, a follow-up in the portal (issue 13).",
+    )
 
     class Meta:
         ordering = ["name"]
@@ -169,6 +175,14 @@ class AppointmentType(models.Model):
     @property
     def is_phone(self) -> bool:
         return self.mode == AppointmentMode.PHONE
+
+
+class BookingSource(models.TextChoices):
+    """Who made the booking (issue 13): the front desk sees online bookings marked as such."""
+
+    CLINIC = "clinic", "Booked by the clinic"
+    ONLINE = "online", "Booked online"
+    PORTAL = "portal", "Booked in the portal"
 
 
 class AppointmentStatus(models.TextChoices):
@@ -260,6 +274,9 @@ class Appointment(models.Model):
     booked_at = models.DateTimeField(default=timezone.now, editable=False)
     booked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    source = models.CharField(
+        max_length=8, choices=BookingSource.choices, default=BookingSource.CLINIC, editable=False
     )
     status_changed_at = models.DateTimeField(null=True, blank=True)
     status_changed_by = models.ForeignKey(

@@ -25,6 +25,12 @@ class Practitioner(models.Model):
         max_length=40, unique=True, help_text="Professional college registration number."
     )
     active = models.BooleanField(default=True)
+    online_booking = models.BooleanField(
+        "Bookable online",
+        default=True,
+        help_text="Patients may choose this practitioner on the online booking page and in the "
+        "portal (issue 13).",
+    )
 
     class Meta:
         ordering = ["display_name"]
