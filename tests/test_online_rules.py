@@ -76,3 +76,62 @@ def test_switches_choose_types_and_practitioners():
     PractitionerFactory(online_booking=False)
     PractitionerFactory(active=False)
     assert list(online.online_practitioners()) == [shown]
+
+
+@pytest.mark.django_db
+@override_settings(ONLINE_BOOKING_MIN_NOTICE_HOURS=12, ONLINE_BOOKING_SAME_DAY=False)
+def test_booking_service_applies_the_online_rules_to_patients_only():
+    from patients.models import Appointment, BookingSource
+    from patients.services import appointment_book
+    from tests.factories import PatientFactory, WorkingHoursFactory
+
+    practitioner = PractitionerFactory()
+    for weekday in range(7):
+        WorkingHoursFactory(
+            practitioner=practitioner,
+            weekday=weekday,
+            starts=datetime.time(8),
+            ends=datetime.time(18),
+        )
+    call = AppointmentType.objects.get(kind=AppointmentKind.CONSULTATION)
+    patient = PatientFactory()
+    now = timezone.now()
+    soon = (now + datetime.timedelta(hours=2)).replace(second=0, microsecond=0)
+    # The clinic books at short notice; the same time online is refused with the rule in words.
+    with pytest.raises(ValidationError) as refused:
+        appointment_book(
+            patient=patient,
+            practitioner=practitioner,
+            type=call,
+            starts_at=soon,
+            by=None,
+            source=BookingSource.ONLINE,
+            outside_hours_reason="crafted",
+        )
+    assert refused.value.code in {"too_soon"}
+    later = timezone.localtime(now + datetime.timedelta(days=3)).replace(
+        hour=10, minute=0, second=0, microsecond=0
+    )
+    practitioner.online_booking = False
+    practitioner.save()
+    with pytest.raises(ValidationError) as refused:
+        appointment_book(
+            patient=patient,
+            practitioner=practitioner,
+            type=call,
+            starts_at=later,
+            by=None,
+            source=BookingSource.ONLINE,
+        )
+    assert refused.value.code == "not_online"
+    practitioner.online_booking = True
+    practitioner.save()
+    booked = appointment_book(
+        patient=patient,
+        practitioner=practitioner,
+        type=call,
+        starts_at=later,
+        by=None,
+        source=BookingSource.ONLINE,
+    )
+    assert Appointment.objects.get(pk=booked.pk).source == BookingSource.ONLINE
