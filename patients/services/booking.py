@@ -447,13 +447,18 @@ def appointment_reschedule(
     practitioner: Practitioner,
     by,
     now: datetime.datetime | None = None,
+    by_patient: bool = False,
 ) -> Appointment:
     """Move a booked appointment to ``starts_at`` with ``practitioner`` (the same or another),
     keeping its row, so its history (pghistory) holds every earlier time. The checks of booking
     apply: not in the past nor more than a year ahead, an active practitioner, a patient not
     archived, inside the practitioner's working hours and not during their time off, no overlap
     for the practitioner (SlotTaken) or the patient. Records the previous start, raises the
-    calendar SEQUENCE and emails the patient the new time once the move commits."""
+    calendar SEQUENCE and emails the patient the new time once the move commits.
+
+    ``by_patient`` (issue 13, the portal): also the portal's rules, checked on the locked row:
+    not later than PORTAL_CANCEL_HOURS before its current start, the online rules for the new
+    start, the type and the practitioner bookable online (portal_booking.check_patient_move)."""
     if starts_at.tzinfo is None:
         raise ValueError("starts_at must be an aware datetime")
     try:
@@ -464,12 +469,13 @@ def appointment_reschedule(
                 practitioner=practitioner,
                 by=by,
                 now=now or timezone.now(),
+                by_patient=by_patient,
             )
     except _Clash as clash:
         raise _clash_refusal(clash) from clash.__cause__
 
 
-def _reschedule_locked(*, appointment, starts_at, practitioner, by, now) -> Appointment:
+def _reschedule_locked(*, appointment, starts_at, practitioner, by, now, by_patient) -> Appointment:
     current = Appointment.objects.select_related("patient", "type").get(pk=appointment.pk)
     interval = scheduling.Interval(
         starts_at, scheduling.add_minutes(starts_at, current.type.minutes)
@@ -487,6 +493,12 @@ def _reschedule_locked(*, appointment, starts_at, practitioner, by, now) -> Appo
             "appointment can be moved.",
             code="not_booked",
         )
+    if by_patient:
+        # Issue 13: the portal's rules, on the rows as locked. Imported here: the portal's
+        # service calls this module.
+        from patients.services.portal_booking import check_patient_move
+
+        check_patient_move(locked, starts_at=starts_at, practitioner=practitioner, now=now)
     if starts_at < now:
         raise ValidationError("That time has already passed: choose a later one.", code="past")
     if starts_at > now + BOOKING_HORIZON:
