@@ -55,8 +55,8 @@ class TimeOffInline(admin.TabularInline):
 
 @admin.register(Practitioner)
 class PractitionerAdmin(admin.ModelAdmin):
-    list_display = ["display_name", "registration_number", "user", "active"]
-    list_filter = ["active"]
+    list_display = ["display_name", "registration_number", "user", "active", "online_booking"]
+    list_filter = ["active", "online_booking"]
     search_fields = ["display_name", "registration_number", "user__username"]
     autocomplete_fields = ["user"]
     inlines = [WorkingHoursInline, TimeOffInline]
@@ -91,8 +91,8 @@ class PatientAdmin(AccessLoggedAdmin, admin.ModelAdmin):
 
 @admin.register(AppointmentType)
 class AppointmentTypeAdmin(admin.ModelAdmin):
-    list_display = ["name", "minutes", "mode", "active"]
-    list_filter = ["mode", "active"]
+    list_display = ["name", "minutes", "mode", "kind", "active", "online_booking"]
+    list_filter = ["mode", "active", "online_booking"]
     search_fields = ["name"]
 
     def has_delete_permission(self, request, obj=None):

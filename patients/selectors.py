@@ -634,7 +634,7 @@ def patient_appointments(
     ended yet) soonest first, past latest first. Two queries."""
     now = now or timezone.now()
     base = Appointment.objects.filter(patient=patient).select_related("practitioner", "type")
-    upcoming = list(base.filter(ends_at__gt=now).order_by("starts_at", "pk")[:limit])
+    upcoming = list(base.not_ended(now).order_by("starts_at", "pk")[:limit])
     past = list(base.filter(ends_at__lte=now).order_by("-starts_at", "-pk")[:limit])
     for appointment in upcoming + past:
         appointment.patient = patient  # no query per row for cancelled_online (issue 10)
@@ -658,10 +658,8 @@ def upcoming_for_portal(*, user, now: datetime.datetime | None = None, limit: in
     now = now or timezone.now()
     return list(
         Appointment.objects.visible_to(user)
-        .filter(
-            ends_at__gt=now,
-            status__in=[AppointmentStatus.BOOKED, AppointmentStatus.ARRIVED],
-        )
+        .not_ended(now)
+        .filter(status__in=[AppointmentStatus.BOOKED, AppointmentStatus.ARRIVED])
         .select_related("practitioner", "type")
         .order_by("starts_at", "pk")[:limit]
     )

@@ -237,6 +237,23 @@ REMINDER_HOURS = env.int("REMINDER_HOURS", default=24)
 # Where a patient's online cancellation is emailed to the clinic; empty: no email (the schedule
 # still marks it "Cancelled online by the patient").
 CLINIC_NOTIFY_EMAIL = env.str("CLINIC_NOTIFY_EMAIL", default="")
+# --- Issue 13: online booking (the public page and the portal; patients/online.py) ---
+# Off: the public booking page says to phone the clinic, the portal offers no booking.
+ONLINE_BOOKING_ENABLED = env.bool("ONLINE_BOOKING_ENABLED", default=True)
+# The earliest online start is this many hours from now ...
+ONLINE_BOOKING_MIN_NOTICE_HOURS = env.int("ONLINE_BOOKING_MIN_NOTICE_HOURS", default=12)
+# ... and the latest on the day this many days from today (the clinic's time zone).
+ONLINE_BOOKING_DAYS_AHEAD = env.int("ONLINE_BOOKING_DAYS_AHEAD", default=60)
+# Whether a time later today may be booked online (when the notice allows it).
+ONLINE_BOOKING_SAME_DAY = env.bool("ONLINE_BOOKING_SAME_DAY", default=False)
+# An online request holds its time this many minutes while the person confirms by email.
+ONLINE_BOOKING_HOLD_MINUTES = env.int("ONLINE_BOOKING_HOLD_MINUTES", default=10)
+# Online booking requests per IP address and per email address within the window.
+ONLINE_BOOKING_RATE_PER_IP = env.int("ONLINE_BOOKING_RATE_PER_IP", default=10)
+ONLINE_BOOKING_RATE_PER_EMAIL = env.int("ONLINE_BOOKING_RATE_PER_EMAIL", default=3)
+ONLINE_BOOKING_RATE_WINDOW_MINUTES = env.int("ONLINE_BOOKING_RATE_WINDOW_MINUTES", default=60)
+# How long the intake form link in the confirmation email stays valid.
+INTAKE_LINK_DAYS = env.int("INTAKE_LINK_DAYS", default=60)
 
 # --- Issue 12: IASTR dose so far (the treatment step) ---
 # Seconds of IASTR at one region and side over the last 7 days (this visit included) above which

@@ -28,6 +28,8 @@ urlpatterns = [
     # Issue 12: the manager's reports and the instrument cleaning log.
     path("reports/", include("reports.urls")),
     path("instruments/", include("treatments.instrument_urls")),
+    # Issue 13: the intake form before the first visit (link in the booking confirmation).
+    path("intake/", include("treatments.intake_urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -67,6 +67,7 @@ from patients.forms import (
     TimeOffForm,
 )
 from patients.models import AppointmentType, Patient
+from patients.portal_forms import PortalBookForm, PortalMoveForm
 from revere import roles
 from revere.forms import LoginForm
 from tests.clinical import apply, make_visit, screen
@@ -814,6 +815,27 @@ def build_specs(world: World) -> dict[str, Spec]:
         "q": constant("Olive", "Owner", "604", "1980-05-17"),
         "time": constant("09:30", "07:30", kind="date"),
     }
+    # Issue 13: the portal's pages, from tomorrow on (the online window) and outside it.
+    tomorrow = TODAY + datetime.timedelta(days=1)
+    portal_get = {
+        "type": constant(str(world.follow_up.pk), "", kind="id"),
+        "practitioner": practitioners,
+        "day": constant(
+            f"{tomorrow:%Y-%m-%d}",
+            f"{future_day(0):%Y-%m-%d}",
+            f"{TODAY:%Y-%m-%d}",
+            f"{TODAY + datetime.timedelta(days=90):%Y-%m-%d}",
+            kind="date",
+        ),
+    }
+    portal_book = {**form_fields(PortalBookForm(), world), "day": portal_get["day"]}
+    portal_book["start"] = constant(
+        at(future_day(0), "10:00").isoformat(),
+        at(future_day(1, weeks=2), "14:30").isoformat(),
+        at(TODAY, "10:00").isoformat(),
+        at(future_day(0), "07:00").isoformat(),
+        kind="date",
+    )
     login = {**form_fields(LoginForm(), world), "next": next_url}
     login["username"] = constant(*(u.username for u in world.users.values() if u))
     login["password"] = constant(PASSWORD, "wrong")
@@ -892,6 +914,16 @@ def build_specs(world: World) -> dict[str, Spec]:
             }
         ),
         "portal_appointments:cancel": Spec(post=form_fields(PortalCancelForm(), world)),
+        # Issue 13: the portal's booking and rescheduling (the day strip's links, the form).
+        "portal_appointments:book": Spec(get=portal_get, post=portal_book),
+        "portal_appointments:reschedule": Spec(
+            get={k: v for k, v in portal_get.items() if k != "type"},
+            post={
+                **form_fields(PortalMoveForm(), world),
+                "day": portal_get["day"],
+                "start": portal_book["start"],
+            },
+        ),
         # Issue 10: time off over the world's booked appointment, with the clash choices.
         "patients:time_off_create": Spec(get={"practitioner": practitioners}, post=time_off),
         "patients:time_off_edit": Spec(post=time_off),
@@ -1330,6 +1362,8 @@ def _install_route_tests():
         "portal:activate",
         "portal:request_invite",
         "portal_appointments:cancel",
+        "portal_appointments:book",
+        "portal_appointments:reschedule",
         "reports:dashboard",
         "instruments:cleaning",
         *names,

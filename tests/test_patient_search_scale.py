@@ -182,3 +182,20 @@ def test_the_archived_list_reads_its_index(manager_client, crowd):
     page = [q["sql"] for q in captured.captured_queries if "ORDER BY" in q["sql"]][-1]
     indexes, seq_scans = _plan(page)
     assert "patient_archived_idx" in indexes and "patients_patient" not in seq_scans
+
+
+def test_a_transposed_letter_match_is_found_by_its_own_index(db):
+    """Issue 11: the letters of each word of a name, sorted, are a generated column with a GIN
+    index; "menodza" finds the Mendozas through it (no function evaluated per candidate row), and
+    a name changed later is found by its new letters."""
+    from patients.models import Patient
+    from tests.factories import PatientFactory
+
+    mendoza = PatientFactory(first_name="Ana", last_name="Mendoza")
+    assert Patient.objects.get(pk=mendoza.pk).name_letter_words == ["aan", "ademnoz"]
+    found = Patient.objects.filter(name_letter_words__contains=["ademnoz"])
+    assert list(found) == [mendoza]
+    mendoza.last_name = "Mendez"
+    mendoza.save()
+    assert Patient.objects.get(pk=mendoza.pk).name_letter_words == ["aan", "deemnz"]
+    assert list(Patient.objects.active().search("mednez"))[0] == mendoza

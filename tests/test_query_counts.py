@@ -840,3 +840,113 @@ def test_audit_trail_query_counts_are_fixed(manager_client, physio):
     response = _count(manager_client, "get", f"/audit/users/{physio.pk}/")[1]
     assert "More than 1,000 rows: narrow the dates" in response.content.decode()
     _assert_pinned(counts)
+
+
+# Issue 13, the portal's booking page: session, user, groups, the patient; whether they have been
+# assessed, the types bookable online, the practitioners bookable online, the one seen last;
+# working hours, time off, and the practitioners' and the patient's own appointments in one
+# query over the week of days shown.
+PORTAL_BOOK_QUERIES = 11
+# Its reschedule page: session, user, groups, the patient, the appointment with its type and
+# practitioner, the practitioners bookable online; working hours, time off, appointments.
+PORTAL_RESCHEDULE_QUERIES = 9
+# Booking in the portal: session, user, groups, the patient, the type posted, the practitioner
+# posted, whether the patient has been assessed; the booking's SAVEPOINT, the practitioner's row
+# locked with their hours and time off, the patient's row locked, the INSERT, RELEASE.
+PORTAL_BOOK_POST_QUERIES = 12
+
+
+def _portal_world(own_patient, practitioner, follow_up, initial_assessment):
+    from patients.models import AppointmentType
+
+    AppointmentType.objects.filter(pk__in=[follow_up.pk, initial_assessment.pk]).update(
+        online_booking=True
+    )
+    AppointmentFactory(  # assessed by Alex: the follow-up with Alex is preselected
+        patient=own_patient,
+        practitioner=practitioner,
+        type=initial_assessment,
+        starts_at=timezone.now().replace(microsecond=0) - datetime.timedelta(days=14),
+        status="completed",
+    )
+
+
+def _more_appointments(practitioners, own_patient, follow_up, n):
+    # the first round in the mornings, the second in the afternoons
+    start = at(timezone.localdate() + datetime.timedelta(days=1), "08:00" if n < 10 else "13:00")
+    for i in range(n):
+        AppointmentFactory(
+            patient=own_patient if i % 3 == 0 else PatientFactory(),
+            practitioner=practitioners[i % len(practitioners)],
+            type=follow_up,
+            starts_at=start + datetime.timedelta(days=i % 7, minutes=30 * (i // 7)),
+        )
+
+
+def test_portal_booking_page_query_count_is_fixed(
+    patient_client,
+    own_patient,
+    practitioner,
+    second_practitioner,
+    follow_up,
+    initial_assessment,
+    django_assert_num_queries,
+):
+    _portal_world(own_patient, practitioner, follow_up, initial_assessment)
+    for size in (2, 20):
+        _more_appointments([practitioner, second_practitioner], own_patient, follow_up, size)
+        with django_assert_num_queries(PORTAL_BOOK_QUERIES):
+            response = patient_client.get("/portal/appointments/book/")
+        assert response.context["practitioner"] == practitioner
+        with django_assert_num_queries(PORTAL_BOOK_QUERIES):
+            response = patient_client.get("/portal/appointments/book/?practitioner=")
+        assert response.context["practitioner"] is None and response.context["strip"].days
+
+
+def test_portal_reschedule_page_query_count_is_fixed(
+    patient_client,
+    own_patient,
+    practitioner,
+    second_practitioner,
+    follow_up,
+    initial_assessment,
+    django_assert_num_queries,
+):
+    _portal_world(own_patient, practitioner, follow_up, initial_assessment)
+    booked = AppointmentFactory(
+        patient=own_patient,
+        practitioner=practitioner,
+        type=follow_up,
+        starts_at=at(future_day(0, weeks=2), "09:00"),
+    )
+    url = f"/portal/appointments/{booked.uuid}/reschedule/"
+    for size in (2, 20):
+        _more_appointments([practitioner, second_practitioner], PatientFactory(), follow_up, size)
+        with django_assert_num_queries(PORTAL_RESCHEDULE_QUERIES):
+            response = patient_client.get(url)
+        assert response.context["strip"].times
+
+
+def test_portal_booking_post_query_count_is_fixed(
+    patient_client,
+    own_patient,
+    practitioner,
+    follow_up,
+    initial_assessment,
+    django_assert_num_queries,
+):
+    _portal_world(own_patient, practitioner, follow_up, initial_assessment)
+    monday = future_day(0)
+    for size, start in ((2, "11:00"), (20, "16:00")):
+        _more_appointments([practitioner], PatientFactory(), follow_up, size)
+        data = {
+            "type": follow_up.pk,
+            "practitioner": practitioner.pk,
+            "start": at(monday, start).isoformat(),
+        }
+        with django_assert_num_queries(PORTAL_BOOK_POST_QUERIES):
+            response = patient_client.post("/portal/appointments/book/", data)
+        assert response.status_code == 302
+        assert Appointment.objects.filter(patient=own_patient, source="portal").count() == (
+            1 if size == 2 else 2
+        )

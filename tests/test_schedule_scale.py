@@ -159,3 +159,40 @@ def test_any_practitioner_booking_asks_who_is_free_on_an_index(
     (who_is_free,) = [q for q in queries if q.startswith('SELECT "patients_practitioner"')]
     assert "NOT (EXISTS" in who_is_free
     _assert_indexed(queries, len(queries))
+
+
+def test_a_patients_upcoming_appointments_read_the_patient_index(history):
+    """Issue 11: "not ended yet" as ``ends_at > now`` alone was answered by the exclusion
+    constraint's GiST index on (range, patient) read whole (0.2 s at a million appointments, the
+    portal's My plan and My appointments); the lower bound on ``starts_at`` lets the (patient,
+    starts_at) btree answer it."""
+    from patients import selectors
+
+    patient = history[0]
+    now = at(future_day(0), "07:00")
+    with CaptureQueriesContext(connection) as captured:
+        upcoming, _ = selectors.patient_appointments(patient=patient, now=now)
+    assert upcoming and all(a.ends_at > now for a in upcoming)
+    indexes, seq_scans = _plan(captured.captured_queries[0]["sql"])
+    assert "appointment_patient_idx" in indexes, indexes
+    assert "patients_appointment" not in seq_scans
+
+
+def test_a_patients_visits_with_merged_records_read_indexes(physio):
+    """Issue 11: the patient page's visits "of this record or of one merged into it" were an OR
+    across the join to the patients table, which no index answers: at 300,000 visits it hash-joined
+    both tables (0.5 s). As ``patient_id IN (this record and those merged into it)`` it reads the
+    visit's patient index."""
+    from tests.clinical import make_visit
+    from treatments.models import Visit
+    from treatments.panels import _visits
+
+    patient = PatientFactory()
+    make_visit(physio, patient)
+    with CaptureQueriesContext(connection) as captured:
+        own, merged, _ = _visits(patient)
+    assert [v.patient_id for v in own] == [patient.pk] and merged == []
+    (sql,) = [q["sql"] for q in captured.captured_queries if "treatments_visit" in q["sql"]]
+    indexes, seq_scans = _plan(sql)
+    assert not {"treatments_visit", "patients_patient"} & seq_scans, (seq_scans, indexes)
+    assert Visit.objects.filter(patient=patient).count() == 1

@@ -6,8 +6,8 @@ its last visit; the body chart's sites and region catalogue are one statement
 ``progress.progress_record`` (one statement). Shared through the patient object of the request.
 """
 
-from django.db.models import Q
 
+from patients.models import Patient
 from revere import roles
 from treatments.body_chart import visit_sites
 from treatments.models import Visit
@@ -29,7 +29,7 @@ def _visits(patient):
     """The patient's visits and those signed under records merged into this one (they stay
     there), newest first, in one query."""
     rows = list(
-        Visit.objects.filter(Q(patient=patient) | Q(patient__merged_into=patient))
+        Visit.objects.filter(patient__in=Patient.objects.with_merged(patient))
         .select_related("practitioner", "assessment__condition")
         .order_by("-date", "-created_at")[:VISITS_SHOWN]
     )

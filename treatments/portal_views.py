@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from accounts import services as account_services
 from accounts.ip import client_ip
+from patients import online
 from patients.models import Patient
 from patients.selectors import upcoming_for_portal
 from revere.access import patient_required
@@ -78,6 +79,7 @@ def _render_plan(request, patient, program, form, *, checked_in):
             "today": timezone.localdate(),
             "checked_in": checked_in,
             "progress": progress.portal_charts(patient=patient),  # issue 12
+            "online_booking": online.rules().enabled,  # issue 13: "Book an appointment"
         },
     )
 

@@ -9,6 +9,7 @@ from patients.models.appointments import (  # noqa: F401
     AppointmentQuerySet,
     AppointmentStatus,
     AppointmentType,
+    BookingSource,
     TimeOff,
     TsTzRange,
     Weekday,

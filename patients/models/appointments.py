@@ -148,6 +148,12 @@ class AppointmentType(models.Model):
     active = models.BooleanField(
         default=True, help_text="Untick to stop offering it; past appointments keep it."
     )
+    online_booking = models.BooleanField(
+        "Bookable online",
+        default=False,
+        help_text="Patients may book it themselves: an initial assessment or the consultation "
+        "call on the public booking page, a follow-up in the portal (issue 13).",
+    )
 
     class Meta:
         ordering = ["name"]
@@ -171,6 +177,14 @@ class AppointmentType(models.Model):
         return self.mode == AppointmentMode.PHONE
 
 
+class BookingSource(models.TextChoices):
+    """Who made the booking (issue 13): the front desk sees online bookings marked as such."""
+
+    CLINIC = "clinic", "Booked by the clinic"
+    ONLINE = "online", "Booked online"
+    PORTAL = "portal", "Booked in the portal"
+
+
 class AppointmentStatus(models.TextChoices):
     BOOKED = "booked", "Booked"
     ARRIVED = "arrived", "Arrived"
@@ -186,6 +200,12 @@ ACTIVE_STATUSES = (
     AppointmentStatus.COMPLETED,
 )
 _ACTIVE = Q(status__in=[s.value for s in ACTIVE_STATUSES])
+
+
+# The longest an appointment can last (AppointmentType.minutes is at most 480, a check
+# constraint): "not ended yet" is also "started less than this long ago", a bound that lets the
+# (patient, starts_at) index answer it.
+LONGEST_APPOINTMENT = datetime.timedelta(minutes=480)
 
 
 class AppointmentQuerySet(models.QuerySet):
@@ -209,6 +229,13 @@ class AppointmentQuerySet(models.QuerySet):
         return self.alias(span=TsTzRange("starts_at", "ends_at", RangeBoundary())).filter(
             span__overlap=(starts_at, ends_at)
         )
+
+    def not_ended(self, now):
+        """Appointments that end after ``now``. Issue 11: with only ``ends_at > now``, a
+        patient's upcoming appointments were read through the exclusion constraint's GiST index
+        on (range, patient) as a whole (0.2 s at a million appointments); the lower bound on
+        ``starts_at`` lets the (patient, starts_at) btree answer it."""
+        return self.filter(ends_at__gt=now, starts_at__gt=now - LONGEST_APPOINTMENT)
 
     def due_for_reminder(self, now, *, hours: int = 24):
         """Booked appointments starting within ``hours`` of ``now``, not reminded yet, for a
@@ -260,6 +287,9 @@ class Appointment(models.Model):
     booked_at = models.DateTimeField(default=timezone.now, editable=False)
     booked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    source = models.CharField(
+        max_length=8, choices=BookingSource.choices, default=BookingSource.CLINIC, editable=False
     )
     status_changed_at = models.DateTimeField(null=True, blank=True)
     status_changed_by = models.ForeignKey(

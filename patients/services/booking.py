@@ -10,11 +10,12 @@ from django.db.models import Exists, OuterRef
 from django.db.models.functions import JSONObject
 from django.utils import dateformat, timezone
 
-from patients import scheduling
+from patients import online, scheduling
 from patients.models import (
     Appointment,
     AppointmentStatus,
     AppointmentType,
+    BookingSource,
     Patient,
     Practitioner,
     TimeOff,
@@ -173,6 +174,7 @@ def appointment_book(
     notes: str = "",
     outside_hours_reason: str = "",
     now: datetime.datetime | None = None,
+    source: str = BookingSource.CLINIC,
 ) -> Appointment:
     """Book ``patient`` with ``practitioner`` for ``type`` at the aware instant ``starts_at``.
 
@@ -181,6 +183,10 @@ def appointment_book(
     practitioner's working hours or during their time off without ``outside_hours_reason``, an
     overlap with the patient's other appointments; SlotTaken when the practitioner is busy,
     including when another booking for that time was saved a moment earlier.
+
+    ``source`` says who booked (issue 13): anything but the clinic (the public page, the portal)
+    must also meet the online rules (patients/online.py: notice, how far ahead, same day, the
+    type and the practitioner bookable online) and cannot go outside working hours.
 
     One transaction, or a savepoint inside the caller's: a refusal leaves the caller's
     transaction usable, so "any practitioner" can try the next one.
@@ -196,6 +202,7 @@ def appointment_book(
                 notes=notes,
                 outside_hours_reason=outside_hours_reason,
                 now=now,
+                source=source,
             )
             # Issue 10: the confirmation leaves once the booking commits (not if this savepoint
             # is rolled back, say by "any practitioner" trying the next one).
@@ -215,7 +222,7 @@ def appointment_book(
 
 
 def _book_locked(
-    *, patient, practitioner, type, starts_at, by, notes, outside_hours_reason, now
+    *, patient, practitioner, type, starts_at, by, notes, outside_hours_reason, now, source
 ) -> Appointment:
     if starts_at.tzinfo is None:
         raise ValueError("starts_at must be an aware datetime")
@@ -225,6 +232,10 @@ def _book_locked(
         raise ValidationError("That time has already passed: choose a later one.", code="past")
     if starts_at > now + BOOKING_HORIZON:
         raise ValidationError("Appointments can be booked up to a year ahead.", code="too_far")
+    by_patient = source != BookingSource.CLINIC
+    if by_patient:
+        online.check_online_start(starts_at, now=now)
+        outside_hours_reason = ""  # patients book inside working hours only
     interval = scheduling.Interval(starts_at, scheduling.add_minutes(starts_at, type.minutes))
     practitioner, patient = _lock_booking_rows(practitioner, patient, interval)
     if not practitioner.active:
@@ -233,9 +244,19 @@ def _book_locked(
         raise ValidationError(f"{type} is no longer offered.", code="inactive")
     if patient.archived_at is not None:
         raise ValidationError("This patient's record is archived.", code="archived")
+    if by_patient and not (type.online_booking and practitioner.online_booking):
+        raise ValidationError(
+            f"{type} with {practitioner} cannot be booked online: please call the clinic at "
+            f"{settings.CLINIC_PHONE}.",
+            code="not_online",
+        )
 
     reason = " ".join(outside_hours_reason.split())
     in_hours = _in_working_hours(practitioner, interval) and not _away(practitioner, interval)
+    if not in_hours and by_patient:
+        raise ValidationError(
+            "That time is not one of the free times: choose one of them.", code="outside_hours"
+        )
     if not in_hours and not reason:
         raise ValidationError(
             f"{_span(interval.start, interval.end).capitalize()} is outside {practitioner}'s "
@@ -252,6 +273,7 @@ def _book_locked(
         notes=notes.strip(),
         outside_hours_reason="" if in_hours else reason,
         booked_by=by,
+        source=source,
     )
     _save_checked(appointment)
     return appointment
@@ -295,6 +317,7 @@ def appointment_book_any(
     by,
     notes: str = "",
     outside_hours_reason: str = "",
+    source: str = BookingSource.CLINIC,
 ) -> Appointment:
     """Book with the first of ``practitioners`` who is still free at ``starts_at`` (the booking
     page's "any practitioner"); SlotTaken if none is. With one practitioner, their own refusal
@@ -316,6 +339,7 @@ def appointment_book_any(
                 by=by,
                 notes=notes,
                 outside_hours_reason=outside_hours_reason if len(practitioners) == 1 else "",
+                source=source,
             )
         except ValidationError as exc:
             if getattr(exc, "code", None) not in (
@@ -423,13 +447,18 @@ def appointment_reschedule(
     practitioner: Practitioner,
     by,
     now: datetime.datetime | None = None,
+    by_patient: bool = False,
 ) -> Appointment:
     """Move a booked appointment to ``starts_at`` with ``practitioner`` (the same or another),
     keeping its row, so its history (pghistory) holds every earlier time. The checks of booking
     apply: not in the past nor more than a year ahead, an active practitioner, a patient not
     archived, inside the practitioner's working hours and not during their time off, no overlap
     for the practitioner (SlotTaken) or the patient. Records the previous start, raises the
-    calendar SEQUENCE and emails the patient the new time once the move commits."""
+    calendar SEQUENCE and emails the patient the new time once the move commits.
+
+    ``by_patient`` (issue 13, the portal): also the portal's rules, checked on the locked row:
+    not later than PORTAL_CANCEL_HOURS before its current start, the online rules for the new
+    start, the type and the practitioner bookable online (portal_booking.check_patient_move)."""
     if starts_at.tzinfo is None:
         raise ValueError("starts_at must be an aware datetime")
     try:
@@ -440,12 +469,13 @@ def appointment_reschedule(
                 practitioner=practitioner,
                 by=by,
                 now=now or timezone.now(),
+                by_patient=by_patient,
             )
     except _Clash as clash:
         raise _clash_refusal(clash) from clash.__cause__
 
 
-def _reschedule_locked(*, appointment, starts_at, practitioner, by, now) -> Appointment:
+def _reschedule_locked(*, appointment, starts_at, practitioner, by, now, by_patient) -> Appointment:
     current = Appointment.objects.select_related("patient", "type").get(pk=appointment.pk)
     interval = scheduling.Interval(
         starts_at, scheduling.add_minutes(starts_at, current.type.minutes)
@@ -463,6 +493,12 @@ def _reschedule_locked(*, appointment, starts_at, practitioner, by, now) -> Appo
             "appointment can be moved.",
             code="not_booked",
         )
+    if by_patient:
+        # Issue 13: the portal's rules, on the rows as locked. Imported here: the portal's
+        # service calls this module.
+        from patients.services.portal_booking import check_patient_move
+
+        check_patient_move(locked, starts_at=starts_at, practitioner=practitioner, now=now)
     if starts_at < now:
         raise ValidationError("That time has already passed: choose a later one.", code="past")
     if starts_at > now + BOOKING_HORIZON:

@@ -10,10 +10,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.contrib.postgres.aggregates import ArrayAgg
-from django.db.models import Q, Value
+from django.db.models import Value
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from patients.models import Patient
 from treatments.charts import Chart, Point, Series, number
 from treatments.models import CheckIn, HomeProgram, OutcomeScore, ProgramExercise
 from treatments.services.combined import fetch_together, field_names, instance, prefetched
@@ -27,9 +28,7 @@ PAIN_MEASURE = "NPRS"
 
 def _scores_query(patient):
     return (
-        OutcomeScore.objects.filter(
-            Q(visit__patient=patient) | Q(visit__patient__merged_into=patient)
-        )
+        OutcomeScore.objects.filter(visit__patient__in=Patient.objects.with_merged(patient))
         .order_by("visit__date", "visit__created_at", "measure_id")
         .values(
             "visit__date",
