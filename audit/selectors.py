@@ -95,11 +95,13 @@ def _object_expression(event_model):
     return Cast("pgh_id", _TEXT)  # pragma: no cover (every tracked table is named above)
 
 
+# The union's columns, always in this order (a UNION matches columns by position).
+COLUMNS = ["t_at", "t_action", "t_model", "t_object", "t_user", "t_patient", "t_path"]
+COLUMNS += ["t_ip", "t_agent"]
+
+
 def _rows(queryset, **columns):
-    """The union's columns, always in this order (a UNION matches columns by position)."""
-    order = ["t_at", "t_action", "t_model", "t_object", "t_user", "t_patient", "t_path"]
-    order += ["t_ip", "t_agent"]
-    return queryset.values(**{name: columns[name] for name in order})
+    return queryset.values(**{name: columns[name] for name in COLUMNS})
 
 
 def _event_rows(event_model, *, patient=None, user=None, since=None, until=None):

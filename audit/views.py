@@ -3,11 +3,10 @@
 a 404 (revere/access.py)."""
 
 import csv
-import itertools
 
 from django.apps import apps
 from django.contrib.auth import get_user_model
-from django.core.paginator import Paginator
+from django.db import connection
 from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
@@ -17,8 +16,12 @@ from audit.forms import DateRangeForm
 from audit.services import access_log
 from patients.models import Patient
 from revere.access import manager_required
+from revere.pagination import BoundedPaginator
 
 ROWS_PER_PAGE = 50
+# The pages count at most this many rows (issue 11: a count of every row of a busy record's trail,
+# on every page, read the whole access log of it); the CSV holds them all.
+TRAIL_LIMIT = 1000
 CSV_COLUMNS = [
     "time",
     "action",
@@ -57,7 +60,8 @@ def _users_by_id(ids) -> dict:
 
 
 def _page(request, rows):
-    page = Paginator(rows, ROWS_PER_PAGE).get_page(request.GET.get("page"))
+    paginator = BoundedPaginator(rows, ROWS_PER_PAGE, limit=TRAIL_LIMIT)
+    page = paginator.get_page(request.GET.get("page"))
     entries = list(page.object_list)
     users = _users_by_id(e["t_user"] for e in entries)
     for entry in entries:
@@ -75,33 +79,57 @@ def _render(request, template, context, rows, form):
     return render(
         request,
         template,
-        {**context, "form": form, "page": page, "entries": entries, "query": form.query_string()},
+        {
+            **context,
+            "form": form,
+            "page": page,
+            "entries": entries,
+            "query": form.query_string(),
+            "trail_limit": f"{TRAIL_LIMIT:,}",
+        },
     )
+
+
+def _csv_rows(rows):
+    """Every row of the trail with its user's username, newest first: one query whatever the
+    number of rows (read 500 at a time from a server-side cursor), where a users query per chunk
+    grew with them."""
+    User = get_user_model()
+    users = connection.ops.quote_name(User._meta.db_table)
+    username = connection.ops.quote_name(User._meta.get_field(User.USERNAME_FIELD).column)
+    sql, params = rows.order_by().query.sql_with_params()
+    columns = [*selectors.COLUMNS, "t_username"]
+    query = (
+        f"SELECT {', '.join('t.' + name for name in selectors.COLUMNS)}, u.{username} "
+        f"FROM ({sql}) t LEFT JOIN {users} u ON u.id = t.t_user "
+        "ORDER BY t.t_at DESC, t.t_model, t.t_object"
+    )
+    with connection.chunked_cursor() as cursor:
+        cursor.execute(query, params)
+        while chunk := cursor.fetchmany(500):
+            for values in chunk:
+                yield dict(zip(columns, values, strict=True))
 
 
 def _csv_response(rows, name):
     def lines():
         writer = csv.writer(_Echo())
         yield writer.writerow(CSV_COLUMNS)
-        iterator = rows.iterator(chunk_size=500)
-        while chunk := list(itertools.islice(iterator, 500)):
-            users = _users_by_id(e["t_user"] for e in chunk)
-            for e in chunk:
-                user = users.get(e["t_user"])
-                yield writer.writerow(
-                    [
-                        timezone.localtime(e["t_at"]).isoformat(timespec="seconds"),
-                        selectors.ACTIONS.get(e["t_action"], e["t_action"]),
-                        e["t_model"],
-                        e["t_object"],
-                        e["t_patient"] or "",
-                        e["t_user"] or "",
-                        user.get_username() if user else "",
-                        e["t_path"] or "",
-                        e["t_ip"] or "",
-                        e["t_agent"] or "",
-                    ]
-                )
+        for e in _csv_rows(rows):
+            yield writer.writerow(
+                [
+                    timezone.localtime(e["t_at"]).isoformat(timespec="seconds"),
+                    selectors.ACTIONS.get(e["t_action"], e["t_action"]),
+                    e["t_model"],
+                    e["t_object"],
+                    e["t_patient"] or "",
+                    e["t_user"] or "",
+                    e["t_username"] or "",
+                    e["t_path"] or "",
+                    e["t_ip"] or "",
+                    e["t_agent"] or "",
+                ]
+            )
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     # No name in the file name: the file may be saved on a shared computer.

@@ -10,6 +10,7 @@ from django.utils import timezone
 from patients import scheduling, selectors
 from patients.models import AppointmentStatus, AppointmentType, Patient, Practitioner
 from patients.services import BOOKING_HORIZON, EDITABLE_FIELDS
+from revere.forms import FieldChecksOnly
 from revere.plain_messages import PlainMessagesMixin
 
 PHONE_CHARACTERS = re.compile(r"^[0-9+()\-.\s]*(?:\s*(?:ext\.?|x)\s*\d{1,6})?$", re.IGNORECASE)
@@ -59,7 +60,7 @@ class NamesMixin:
         return value
 
 
-class PatientForm(PlainMessagesMixin, NamesMixin, forms.ModelForm):
+class PatientForm(PlainMessagesMixin, NamesMixin, FieldChecksOnly, forms.ModelForm):
     consent_iastr = forms.BooleanField(
         required=False,
         label="Consents to IASTR (instrument-assisted soft tissue treatment)",

@@ -22,12 +22,20 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
-from django.db.models.functions import TruncMonth
+from django.db.models import Count, F, FloatField, Func, OuterRef, Q, Subquery, Sum, Window
+from django.db.models.functions import RowNumber, TruncMonth
 from django.utils import timezone
 
 from patients.models import Appointment, AppointmentStatus, Practitioner, TimeOff, WorkingHours
-from treatments.models import Application, SkinResponse, Visit
+from treatments.models import (
+    Application,
+    BodyRegion,
+    Instrument,
+    SkinResponse,
+    StrokeTechnique,
+    Visit,
+)
+from treatments.services.combined import fetch_together, field_names, instance
 
 
 @dataclass
@@ -55,7 +63,7 @@ def practitioners():
 # --- Activity: visits, new patients, no-shows --------------------------------------------------
 
 
-def activity(filters) -> Table:
+def _activity_reads(filters) -> dict:
     visits = Visit.objects.filter(date__range=(filters.start, filters.end))
     first_visit = Visit.objects.filter(patient=OuterRef("patient")).order_by("date", "created_at")
     firsts = Visit.objects.filter(
@@ -68,24 +76,39 @@ def activity(filters) -> Table:
         visits = visits.filter(practitioner=filters.practitioner)
         firsts = firsts.filter(practitioner=filters.practitioner)
         appointments = appointments.filter(practitioner=filters.practitioner)
-    by_month: dict[datetime.date, dict] = defaultdict(
-        lambda: {"visits": 0, "new": 0, "due": 0, "no_show": 0}
-    )
-    for row in visits.annotate(month=TruncMonth("date")).values("month").annotate(n=Count("pk")):
-        by_month[row["month"]]["visits"] = row["n"]
-    for row in firsts.annotate(month=TruncMonth("date")).values("month").annotate(n=Count("pk")):
-        by_month[row["month"]]["new"] = row["n"]
     due = [AppointmentStatus.ARRIVED, AppointmentStatus.COMPLETED, AppointmentStatus.NO_SHOW]
-    for row in (
-        appointments.annotate(month=TruncMonth("starts_at"))
+    return {
+        "activity_visits": visits.annotate(month=TruncMonth("date"))
+        .values("month")
+        .annotate(n=Count("pk")),
+        "activity_firsts": firsts.annotate(month=TruncMonth("date"))
+        .values("month")
+        .annotate(n=Count("pk")),
+        "activity_appointments": appointments.annotate(month=TruncMonth("starts_at"))
         .values("month")
         .annotate(
             due=Count("pk", filter=Q(status__in=due)),
             no_show=Count("pk", filter=Q(status=AppointmentStatus.NO_SHOW)),
-        )
-    ):
-        month = row["month"]
-        month = month.date() if isinstance(month, datetime.datetime) else month
+        ),
+    }
+
+
+def _month(value) -> datetime.date:
+    """A month as fetch_together returns it: "2026-03-01", with a time after it or not."""
+    return datetime.date.fromisoformat(value[:10])
+
+
+def activity(filters, rows=None) -> Table:
+    rows = rows if rows is not None else fetch_together(**_activity_reads(filters))
+    by_month: dict[datetime.date, dict] = defaultdict(
+        lambda: {"visits": 0, "new": 0, "due": 0, "no_show": 0}
+    )
+    for row in rows["activity_visits"]:
+        by_month[_month(row["month"])]["visits"] = row["n"]
+    for row in rows["activity_firsts"]:
+        by_month[_month(row["month"])]["new"] = row["n"]
+    for row in rows["activity_appointments"]:
+        month = _month(row["month"])
         by_month[month]["due"] = row["due"]
         by_month[month]["no_show"] = row["no_show"]
     rows = []
@@ -138,28 +161,50 @@ DIMENSIONS = {
 }
 
 
-def skin_responses(filters, dimension: str) -> Table:
-    field_name, label = DIMENSIONS[dimension]
+CATALOGUES = {
+    "region": (BodyRegion, "label"),
+    "instrument": (Instrument, "name"),
+    "stroke": (StrokeTechnique, "label"),
+}
+_RESPONSES = [SkinResponse.ERYTHEMA, SkinResponse.PETECHIAE, SkinResponse.ECCHYMOSIS]
+
+
+def _skin_reads(filters, dimension: str) -> dict:
+    field_name, _ = DIMENSIONS[dimension]
+    model, label_field = CATALOGUES[dimension]
     applications = Application.objects.filter(
         session__visit__date__range=(filters.start, filters.end)
     )
     if filters.practitioner is not None:
         applications = applications.filter(session__visit__practitioner=filters.practitioner)
-    responses = [SkinResponse.ERYTHEMA, SkinResponse.PETECHIAE, SkinResponse.ECCHYMOSIS]
     counts = {
         r.value: Count("session", distinct=True, filter=Q(session__skin_response=r.value))
-        for r in responses
+        for r in _RESPONSES
     }
-    rows = (
-        applications.values(field_name)
+    return {
+        f"skin_{dimension}": applications.values(field_name)
         .annotate(
             sessions=Count("session", distinct=True),
             applications=Count("pk"),
             **counts,
             adverse=Count("session", distinct=True, filter=~Q(session__adverse_event_note="")),
         )
-        .order_by(field_name)
-    )
+        .order_by(),
+        # The labels' order as PostgreSQL sorts them (json_agg keeps no order, and a window
+        # cannot rank the grouped rows themselves): the catalogue ranked by its label.
+        f"skin_{dimension}_order": model.objects.order_by()
+        .annotate(row_n=Window(RowNumber(), order_by=F(label_field).asc()))
+        .values(label_field, "row_n"),
+    }
+
+
+def skin_responses(filters, dimension: str, rows=None) -> Table:
+    field_name, label = DIMENSIONS[dimension]
+    rows = rows if rows is not None else fetch_together(**_skin_reads(filters, dimension))
+    _, label_field = CATALOGUES[dimension]
+    rank = {row[label_field]: row["row_n"] for row in rows[f"skin_{dimension}_order"]}
+    rows = sorted(rows[f"skin_{dimension}"], key=lambda row: rank.get(row[field_name], 0))
+    responses = _RESPONSES
     return Table(
         slug=f"skin-{dimension}",
         title=f"Skin responses and adverse events by {label.lower()}",
@@ -355,32 +400,52 @@ def adherence(filters, *, today=None) -> Table:
 # --- Appointment use by practitioner --------------------------------------------------------
 
 
-def appointment_use(filters, practitioner_list) -> Table:
-    chosen = [filters.practitioner] if filters.practitioner is not None else list(practitioner_list)
-    ids = [p.pk for p in chosen]
+def _chosen(filters, practitioner_list) -> list:
+    return [filters.practitioner] if filters.practitioner is not None else list(practitioner_list)
+
+
+def _use_reads(filters, practitioner_list) -> dict:
+    ids = [p.pk for p in _chosen(filters, practitioner_list)]
     start, end = filters.start_moment(), filters.end_moment()
-    booked = {
-        row["practitioner_id"]: row
-        for row in Appointment.objects.filter(
+    seconds = Func(
+        F("ends_at") - F("starts_at"),
+        template="EXTRACT(EPOCH FROM %(expressions)s)",
+        output_field=FloatField(),
+    )
+    return {
+        "use_booked": Appointment.objects.filter(
             practitioner_id__in=ids, starts_at__gte=start, starts_at__lt=end
         )
         .exclude(status=AppointmentStatus.CANCELLED)
         .values("practitioner_id")
-        .annotate(n=Count("pk"), duration=Sum(F("ends_at") - F("starts_at")))
+        .annotate(n=Count("pk"), seconds=Sum(seconds))
+        .order_by(),
+        "use_hours": WorkingHours.objects.filter(practitioner_id__in=ids)
+        .order_by()
+        .values(*field_names(WorkingHours)),
+        "use_away": TimeOff.objects.filter(
+            practitioner_id__in=ids, starts_at__lt=end, ends_at__gt=start
+        )
+        .order_by()
+        .values(*field_names(TimeOff)),
     }
+
+
+def appointment_use(filters, practitioner_list, rows=None) -> Table:
+    chosen = _chosen(filters, practitioner_list)
+    rows = rows if rows is not None else fetch_together(**_use_reads(filters, practitioner_list))
+    booked = {row["practitioner_id"]: row for row in rows["use_booked"]}
     blocks = defaultdict(list)
-    for wh in WorkingHours.objects.filter(practitioner_id__in=ids):
+    for wh in (instance(WorkingHours, row) for row in rows["use_hours"]):
         blocks[(wh.practitioner_id, wh.weekday)].append((wh.starts, wh.ends))
     away = defaultdict(list)
-    for off in TimeOff.objects.filter(
-        practitioner_id__in=ids, starts_at__lt=end, ends_at__gt=start
-    ):
+    for off in (instance(TimeOff, row) for row in rows["use_away"]):
         away[off.practitioner_id].append((off.starts_at, off.ends_at))
     rows = []
     for p in chosen:
         working = _working_minutes(filters.start, filters.end, p.pk, blocks, away[p.pk])
         row = booked.get(p.pk)
-        minutes = int(row["duration"].total_seconds() // 60) if row and row["duration"] else 0
+        minutes = int(row["seconds"] // 60) if row and row["seconds"] else 0
         count = row["n"] if row else 0
         rows.append([p.display_name, working, minutes, _percent(minutes, working), count])
     return Table(
@@ -417,14 +482,21 @@ def _working_minutes(first, last, practitioner_id, blocks, away) -> int:
 
 
 def all_tables(filters, practitioner_list, *, today=None) -> list[Table]:
+    """Every table; the ORM's aggregates in one statement (issue 11: was 9 queries), the two
+    SQL reports (outcomes, adherence) in one query each."""
+    rows = fetch_together(
+        **_activity_reads(filters),
+        **{k: v for d in DIMENSIONS for k, v in _skin_reads(filters, d).items()},
+        **_use_reads(filters, practitioner_list),
+    )
     return [
-        activity(filters),
-        skin_responses(filters, "region"),
-        skin_responses(filters, "instrument"),
-        skin_responses(filters, "stroke"),
+        activity(filters, rows),
+        skin_responses(filters, "region", rows),
+        skin_responses(filters, "instrument", rows),
+        skin_responses(filters, "stroke", rows),
         outcome_change(filters),
         adherence(filters, today=today),
-        appointment_use(filters, practitioner_list),
+        appointment_use(filters, practitioner_list, rows),
     ]
 
 

@@ -17,7 +17,11 @@ class BoundedPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        # Only the ids, unordered: neither the ranks nor the sort are needed to count.
-        found = self.object_list.order_by().values("pk")[: self.limit + 1].count()
+        # Only the ids, unordered: neither the ranks nor the sort are needed to count. A UNION
+        # (the audit trail) is counted as it is: its parts stop at the limit too.
+        rows = self.object_list.order_by()
+        if not rows.query.combinator:
+            rows = rows.values("pk")
+        found = rows[: self.limit + 1].count()
         self.truncated = found > self.limit
         return min(found, self.limit)

@@ -16,9 +16,6 @@ labelled box in an "other regions" strip under the two views.
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import F, Window
-from django.db.models.functions import RowNumber
-
 from treatments.models import (
     AdhesionSite,
     Application,
@@ -29,7 +26,13 @@ from treatments.models import (
     Side,
     StrokeTechnique,
 )
-from treatments.services.combined import fetch_together, field_names, instance
+from treatments.services.combined import (
+    fetch_together,
+    field_names,
+    in_order,
+    instance,
+    instances_in_order,
+)
 
 VIEW_WIDTH = 200
 BACK_OFFSET = 230
@@ -282,12 +285,24 @@ class VisitSites:
     findings: list
     applications: list
     regions: list
+    # With ``catalogues=True``: the active instruments and the stroke techniques (the treatment
+    # step's application form).
+    instruments: list = field(default_factory=list)
+    strokes: list = field(default_factory=list)
 
 
-def visit_sites(visit) -> VisitSites:
+def visit_sites(visit, *, catalogues: bool = False) -> VisitSites:
     """The visit's adhesion sites, screening findings and applications with what they name, and
-    the region catalogue, in one SQL statement (the patient page's budget, issue 11)."""
+    the region catalogue, in one SQL statement (the patient page's budget, issue 11); with
+    ``catalogues``, the application form's instruments and strokes in the same statement (the
+    treatment step's)."""
     region = field_names(BodyRegion, "region__")
+    more = {}
+    if catalogues:
+        more = {
+            "instruments": in_order(Instrument.objects.filter(active=True)),
+            "strokes": in_order(StrokeTechnique.objects.all()),
+        }
     rows = fetch_together(
         sites=AdhesionSite.objects.filter(assessment__visit=visit)
         .order_by()
@@ -308,9 +323,8 @@ def visit_sites(visit) -> VisitSites:
             *field_names(StrokeTechnique, "stroke__"),
         ),
         # The catalogue's order as PostgreSQL sorts it (its collation for the labels).
-        regions=BodyRegion.objects.order_by()
-        .annotate(n=Window(RowNumber(), order_by=[F("position").asc(), F("label").asc()]))
-        .values(*field_names(BodyRegion), "n"),
+        regions=in_order(BodyRegion.objects.all()),
+        **more,
     )
 
     def build(model, row, **related):
@@ -328,10 +342,11 @@ def visit_sites(visit) -> VisitSites:
         build(Application, r, region=BodyRegion, instrument=Instrument, stroke=StrokeTechnique)
         for r in rows["applications"]
     ]
-    regions = [instance(BodyRegion, r) for r in sorted(rows["regions"], key=lambda r: r["n"])]
     return VisitSites(
         sorted(sites, key=lambda s: s.pk),
         sorted(findings, key=lambda f: f.pk),
         sorted(applications, key=lambda a: (a.created_at, a.pk)),
-        regions,
+        instances_in_order(BodyRegion, rows["regions"]),
+        instances_in_order(Instrument, rows.get("instruments", [])),
+        instances_in_order(StrokeTechnique, rows.get("strokes", [])),
     )

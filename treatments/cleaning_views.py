@@ -8,13 +8,14 @@ from django.shortcuts import redirect, render
 
 from revere import inputs, roles
 from revere.access import role_required
+from revere.forms import FieldChecksOnly
 from treatments.models import CleaningMethod, Instrument, InstrumentCleaning
 from treatments.services import cleaning as cleaning_services
 
 cleaning_staff_required = role_required(roles.is_physio, roles.is_manager)
 
 
-class CleaningForm(forms.ModelForm):
+class CleaningForm(FieldChecksOnly, forms.ModelForm):
     instrument = forms.ModelChoiceField(
         queryset=Instrument.objects.filter(active=True).order_by("name"),
         error_messages={

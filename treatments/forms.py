@@ -1,7 +1,9 @@
 from django import forms
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 
 from patients.models import Practitioner
+from revere.forms import FieldChecksOnly
 from revere.plain_messages import PlainMessagesMixin
 from treatments.models import (
     MAX_APPLICATION_SECONDS_MESSAGE,
@@ -51,6 +53,29 @@ def _region_field(required=True, label="Region", small=False):
     )
 
 
+def use_catalogue(field: forms.ModelChoiceField, objects) -> None:
+    """Let ``field`` offer and check ``objects``, a catalogue the view has already read (with
+    others, in one statement): neither rendering nor cleaning the field queries its queryset."""
+    objects = list(objects)
+    by_key = {str(obj.pk): obj for obj in objects}
+    empty = [("", field.empty_label)] if field.empty_label is not None else []
+    field.choices = empty + [(obj.pk, field.label_from_instance(obj)) for obj in objects]
+
+    def to_python(value):
+        if value in field.empty_values:
+            return None
+        key = str(value.pk if hasattr(value, "pk") else value)
+        if key not in by_key:
+            raise ValidationError(
+                field.error_messages["invalid_choice"],
+                code="invalid_choice",
+                params={"value": value},
+            )
+        return by_key[key]
+
+    field.to_python = to_python
+
+
 SMALL_SELECT = {"class": "form-select form-select-sm"}
 SMALL_INPUT = {"class": "form-control form-control-sm"}
 
@@ -65,7 +90,7 @@ def _side_error(region, side):
 # --- Step 1 ----------------------------------------------------------------------------------
 
 
-class AssessmentForm(PlainMessagesMixin, ReadOnlyMixin, forms.ModelForm):
+class AssessmentForm(PlainMessagesMixin, ReadOnlyMixin, FieldChecksOnly, forms.ModelForm):
     class Meta:
         model = Assessment
         fields = list(ASSESSMENT_FIELDS)
@@ -82,17 +107,26 @@ class AssessmentForm(PlainMessagesMixin, ReadOnlyMixin, forms.ModelForm):
             )
         } | {"findings": forms.Textarea(attrs={"rows": 4})}
 
-    def __init__(self, *args, scored=None, also_measures=(), **kwargs):
+    def __init__(self, *args, scored=None, also_measures=(), reads=None, **kwargs):
         """``scored`` maps measure code to the value already recorded in this visit;
-        ``also_measures`` are further codes to score (a follow-up re-scores earlier measures)."""
+        ``also_measures`` are further codes to score (a follow-up re-scores earlier measures).
+        ``reads``: the conditions and measures already read (``services.AssessmentReads``), so
+        the form asks no query of its own."""
         super().__init__(*args, **kwargs)
         self.fields["condition"].empty_label = "Choose the condition…"
         self.fields["condition"].required = False
+        if reads is not None:
+            use_catalogue(self.fields["condition"], reads.conditions)
         condition = self._chosen_condition()
         codes = set(scored or {}) | set(also_measures)
-        if condition is not None:
-            codes |= {m.code for m in condition.measures.all()}
-        self.measures = list(OutcomeMeasure.objects.filter(code__in=codes))
+        if reads is not None:
+            if condition is not None:
+                codes |= reads.condition_measures.get(condition.pk, set())
+            self.measures = [m for code, m in reads.measures.items() if code in codes]
+        else:
+            if condition is not None:
+                codes |= {m.code for m in condition.measures.all()}
+            self.measures = list(OutcomeMeasure.objects.filter(code__in=codes))
         for measure in self.measures:
             name = f"score_{measure.code}"
             self.fields[name] = forms.DecimalField(
@@ -159,6 +193,13 @@ class AdhesionSiteForm(PlainMessagesMixin, ReadOnlyMixin, forms.Form):
     region = _region_field(required=False)
     side = forms.ChoiceField(choices=SIDE_CHOICES, required=False)
     note = forms.CharField(max_length=200, required=False, label="Note")
+
+    def __init__(self, *args, regions=None, **kwargs):
+        """``regions``: the catalogue read once for every row (``form_kwargs``); without it each
+        row reads it."""
+        super().__init__(*args, **kwargs)
+        if regions is not None:
+            use_catalogue(self.fields["region"], regions)
 
     def clean(self):
         data = super().clean()
@@ -473,7 +514,7 @@ def other_site_findings(formset) -> list[FindingInput]:
 # --- Step 3 ----------------------------------------------------------------------------------
 
 
-class SessionForm(PlainMessagesMixin, ReadOnlyMixin, forms.ModelForm):
+class SessionForm(PlainMessagesMixin, ReadOnlyMixin, FieldChecksOnly, forms.ModelForm):
     class Meta:
         model = TreatmentSession
         fields = list(SESSION_FIELDS)
@@ -481,7 +522,7 @@ class SessionForm(PlainMessagesMixin, ReadOnlyMixin, forms.ModelForm):
         widgets = {"adverse_event_note": forms.Textarea(attrs={"rows": 2})}
 
 
-class ApplicationForm(PlainMessagesMixin, forms.ModelForm):
+class ApplicationForm(PlainMessagesMixin, FieldChecksOnly, forms.ModelForm):
     class Meta:
         model = Application
         fields = [
@@ -506,11 +547,17 @@ class ApplicationForm(PlainMessagesMixin, forms.ModelForm):
             }
         }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, catalogues=None, **kwargs):
+        """``catalogues``: the regions, active instruments and strokes already read (a
+        ``body_chart.VisitSites`` with ``catalogues=True``), so the choices cost no query."""
         super().__init__(*args, **kwargs)
         self.fields["instrument"].queryset = Instrument.objects.filter(active=True)
         self.fields["stroke"].queryset = StrokeTechnique.objects.all()
         self.fields["region"].empty_label = "Region…"
+        if catalogues is not None:
+            use_catalogue(self.fields["region"], catalogues.regions)
+            use_catalogue(self.fields["instrument"], catalogues.instruments)
+            use_catalogue(self.fields["stroke"], catalogues.strokes)
 
     def clean(self):
         data = super().clean()

@@ -96,6 +96,7 @@ def check_in(request):
             day=timezone.localdate(),
             done=form.done_items(),
             pain=form.cleaned_data["pain"],
+            plan=items,
         )
         messages.success(request, "Today's check-in is saved. Well done!")
         return redirect("portal:home")

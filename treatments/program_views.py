@@ -29,6 +29,7 @@ from treatments.visit_pages import (
     can_edit,
     draft_visit_write,
     is_autosave,
+    one_to_one,
     refuse_write,
     step_context,
     visit_for,
@@ -37,8 +38,16 @@ from treatments.visit_pages import (
 LIBRARY_PAGE = 20
 
 
-def _program_page(request, visit, *, formset=None, exercise_form=None, error=None, query=None):
-    program = HomeProgram.objects.filter(visit=visit).first()
+_READ = object()
+
+
+def _program_page(
+    request, visit, *, formset=None, exercise_form=None, error=None, query=None, program=_READ
+):
+    """``program``: the visit's program when the caller loaded it with the visit (the GET);
+    after a change it is read again here."""
+    if program is _READ:
+        program = HomeProgram.objects.filter(visit=visit).first()
     editable = can_edit(request, visit)
     items = _items(program)
     in_program = {item.exercise_id for item in items}
@@ -163,10 +172,11 @@ def _builder_again(request, visit, typed: Typed, *, exercise_form=None):
 
 @role_required(roles.can_see_clinical)
 def handout_step(request, visit_uuid):
-    visit = visit_for(request, visit_uuid)
     if request.method != "POST":
+        visit = visit_for(request, visit_uuid, related=("program",))
         access_log(request=request, obj=visit, patient=visit.patient)
-        return _program_page(request, visit)
+        return _program_page(request, visit, program=one_to_one(visit, "program"))
+    visit = visit_for(request, visit_uuid)
     if not can_edit(request, visit):
         return refuse_write(request, visit)
     if is_autosave(request) or request.POST.get("action") == "search":

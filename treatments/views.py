@@ -5,7 +5,7 @@ the message on the form and everything typed kept.
 """
 
 from django.contrib import messages
-from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -32,7 +32,6 @@ from treatments.forms import (
 from treatments.models import (
     Application,
     ScreeningResult,
-    TreatmentSession,
     VisitStep,
 )
 from treatments.services.combined import prefetched
@@ -48,6 +47,7 @@ from treatments.visit_pages import (
     step_context,
     visit_for,
 )
+from treatments.visit_pages import one_to_one as _one_to_one
 
 
 @physio_required
@@ -82,27 +82,33 @@ def assessment_step(request, visit_uuid):
         return refuse_write(request, visit)
     if request.method != "POST":
         access_log(request=request, obj=visit, patient=visit.patient)
-    scored = {s.measure_id: s.value for s in visit.scores.all()}
-    sites_initial = [
-        {"region": s.region_id, "side": s.side, "note": s.note} for s in assessment.sites.all()
-    ]
+    # This visit's scores and sites, the form's catalogues and the follow-up's earlier scores:
+    # one statement (issue 11).
+    reads = services.assessment_reads(visit)
+    scored = reads.scored
     data = request.POST if request.method == "POST" else None
     # A follow-up visit gets the short re-assessment; "the full assessment" (?full=1, and the
     # full form's posts, which carry the complaint) edits the history copied from the last visit.
     full = request.GET.get("full") == "1" or (data is not None and "complaint" in data)
-    follow_up = not full and services.is_follow_up(visit)
+    follow_up = not full and reads.follow_up
     if follow_up:
         form = FollowUpAssessmentForm(
             data,
             instance=assessment,
             scored=scored,
-            also_measures=services.earlier_measure_codes(visit),
+            also_measures=reads.earlier_codes,
             read_only=not editable,
+            reads=reads,
         )
     else:
-        form = AssessmentForm(data, instance=assessment, scored=scored, read_only=not editable)
+        form = AssessmentForm(
+            data, instance=assessment, scored=scored, read_only=not editable, reads=reads
+        )
     formset = AdhesionSiteFormSet(
-        data, initial=sites_initial, prefix="sites", form_kwargs={"read_only": not editable}
+        data,
+        initial=reads.sites,
+        prefix="sites",
+        form_kwargs={"read_only": not editable, "regions": reads.regions},
     )
     if data is not None and form.is_valid() and formset.is_valid():
         advancing = request.POST.get("action") == "continue"
@@ -116,6 +122,7 @@ def assessment_step(request, visit_uuid):
                 sites=adhesion_sites(formset),
                 scores=form.scores(),
                 advance=advancing,
+                known=reads,
             )
         except ValidationError as exc:
             form.add_error(None, exc)
@@ -131,13 +138,21 @@ def assessment_step(request, visit_uuid):
                 VisitStep.ASSESSMENT,
                 form=form,
                 formset=formset,
-                progress=services.score_progress(visit, scored),
+                progress=services.score_progress(visit, scored, earlier=reads.earlier),
+                regions=reads.regions,
             ),
         )
     return render_step(
         request,
         "treatments/visit_assessment.html",
-        step_context(request, visit, VisitStep.ASSESSMENT, form=form, formset=formset),
+        step_context(
+            request,
+            visit,
+            VisitStep.ASSESSMENT,
+            form=form,
+            formset=formset,
+            regions=reads.regions,
+        ),
     )
 
 
@@ -217,19 +232,21 @@ def screening_step(request, visit_uuid):
     )
 
 
-def _treatment_page(request, visit, *, session_form=None, application_form=None):
-    screening = screening_with_findings(visit)
-    session = TreatmentSession.objects.filter(visit=visit).first()
+def _treatment_page(request, visit, *, session_form=None, application_form=None, chart=None):
+    """The treatment step in a fixed number of queries: the visit comes with its screening and
+    session (``visit_for(related=TREATMENT_RELATED)``); the screening's findings, the
+    applications, the region catalogue (the body chart's and the form's), the active instruments
+    and the strokes are one statement (``chart``, read by the POST views that have it)."""
+    if chart is None:
+        chart = visit_sites(visit, catalogues=True)
+    screening = _one_to_one(visit, "screening")
+    if screening is not None:
+        prefetched(screening, "findings", chart.findings)
+    session = _one_to_one(visit, "session")
     editable = can_edit(request, visit)
-    applications = list(
-        Application.objects.filter(session__visit=visit).select_related(
-            "region", "instrument", "stroke"
-        )
-    )
+    applications = chart.applications
     refused_sites = [
-        f
-        for f in (screening.findings.all() if screening else [])
-        if f.contraindication.is_absolute and f.contraindication.is_local
+        f for f in chart.findings if f.contraindication.is_absolute and f.contraindication.is_local
     ]
     # Refusals that hold for the whole visit; region-specific ones are checked per application.
     blocked_reason = services.consent_refusal(visit.patient) or services.application_refusal(
@@ -246,8 +263,11 @@ def _treatment_page(request, visit, *, session_form=None, application_form=None)
             session_form=session_form or SessionForm(instance=session, read_only=not editable),
             # A new application starts from the previous one's instrument and technique.
             application_form=application_form
-            or ApplicationForm(initial=services.application_initial(applications)),
+            or ApplicationForm(
+                initial=services.application_initial(applications), catalogues=chart
+            ),
             applications=applications,
+            regions=chart.regions,
             dose=services.iastr_dose(visit),
             refused_sites=refused_sites,
             can_apply=editable and blocked_reason is None,
@@ -256,14 +276,17 @@ def _treatment_page(request, visit, *, session_form=None, application_form=None)
     )
 
 
+# The rows the treatment step shows one of, loaded with the visit (one query).
+TREATMENT_RELATED = ("session",)
+
+
 @clinical_reader_required
 def treatment_step(request, visit_uuid):
-    visit = visit_for(request, visit_uuid)
+    visit = visit_for(request, visit_uuid, related=TREATMENT_RELATED)
     if request.method == "POST":
         if not can_edit(request, visit):
             return refuse_write(request, visit)
-        session = TreatmentSession.objects.filter(visit=visit).first()
-        form = SessionForm(request.POST, instance=session)
+        form = SessionForm(request.POST, instance=_one_to_one(visit, "session"))
         if form.is_valid():
             try:
                 services.session_save(
@@ -284,7 +307,10 @@ def treatment_step(request, visit_uuid):
 
 @draft_visit_write
 def application_add(request, visit):
-    form = ApplicationForm(request.POST)
+    # The form's catalogues and the page's rows in one statement: the form checks its choices
+    # without a query, and a refused application re-renders the page from the same read.
+    chart = visit_sites(visit, catalogues=True)
+    form = ApplicationForm(request.POST, catalogues=chart)
     if form.is_valid():
         try:
             services.application_add(visit=visit, **form.cleaned_data)
@@ -293,7 +319,7 @@ def application_add(request, visit):
         else:
             messages.success(request, "Application recorded.")
             return redirect("visits:treatment", visit_uuid=visit.uuid)
-    return _treatment_page(request, visit, application_form=form)
+    return _treatment_page(request, visit, application_form=form, chart=chart)
 
 
 @draft_visit_write
@@ -338,14 +364,6 @@ def review_step(request, visit_uuid):
     visit = visit_for(request, visit_uuid, related=REVIEW_RELATED)
     access_log(request=request, obj=visit, patient=visit.patient)
     return render(request, "treatments/visit_review.html", _reviewstep_context(request, visit))
-
-
-def _one_to_one(visit, name):
-    """The visit's reverse one-to-one row loaded by select_related, or None if it has none."""
-    try:
-        return getattr(visit, name)
-    except ObjectDoesNotExist:
-        return None
 
 
 def _reviewstep_context(request, visit, **extra):

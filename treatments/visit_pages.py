@@ -4,6 +4,7 @@ draft-save answers, and the decorator of the pages that only write."""
 from functools import wraps
 
 from django.contrib import messages
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -31,6 +32,15 @@ def visit_for(request, visit_uuid, *, related=()) -> Visit:
         "patient", "practitioner", "assessment__condition", "screening", "signed_by", *related
     )
     return get_object_or_404(queryset, uuid=visit_uuid)
+
+
+def one_to_one(visit, name):
+    """The visit's reverse one-to-one row loaded by select_related (``visit_for(related=...)``),
+    or None if it has none."""
+    try:
+        return getattr(visit, name)
+    except ObjectDoesNotExist:
+        return None
 
 
 def can_edit(request, visit) -> bool:

@@ -2,7 +2,6 @@
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -209,13 +208,17 @@ def patient_archive(request, patient_uuid):
 
 @manager_required
 def archived_list(request):
-    paginator = Paginator(
+    # A bounded count (issue 11): archived records only grow.
+    paginator = BoundedPaginator(
         Patient.objects.archived().select_related("archived_by").order_by("-archived_at", "pk"),
         settings.PATIENTS_PER_PAGE,
+        limit=PATIENT_LIST_LIMIT,
     )
     page = paginator.get_page(request.GET.get("page"))
     return render(
-        request, "patients/patient_archived_list.html", {"page": page, "patients": page.object_list}
+        request,
+        "patients/patient_archived_list.html",
+        {"page": page, "patients": page.object_list, "list_limit": PATIENT_LIST_LIMIT},
     )
 
 

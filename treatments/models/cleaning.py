@@ -30,6 +30,8 @@ class InstrumentCleaning(models.Model):
         ordering = ["-cleaned_at", "-pk"]
         indexes = [
             models.Index(fields=["instrument", "-cleaned_at"], name="cleaning_latest_idx"),
+            # Issue 11: the log's latest cleanings of every instrument, in its order.
+            models.Index(fields=["-cleaned_at", "-id"], name="cleaning_log_order_idx"),
         ]
         constraints = [
             models.CheckConstraint(

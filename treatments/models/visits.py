@@ -355,6 +355,12 @@ class Application(models.Model):
 
     class Meta:
         ordering = ["created_at", "pk"]
+        indexes = [
+            # Issue 11: the cleaning log's latest uses, and an instrument's last use (its log,
+            # the "needs cleaning" warning), read backwards from the newest.
+            models.Index(fields=["created_at"], name="application_created_idx"),
+            models.Index(fields=["instrument", "created_at"], name="application_instrument_idx"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(duration_seconds__gte=1)

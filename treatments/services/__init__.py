@@ -5,7 +5,9 @@ same refusal.
 """
 
 from treatments.services.followup import (  # noqa: F401
+    AssessmentReads,
     ScoreProgress,
+    assessment_reads,
     earlier_measure_codes,
     is_follow_up,
     score_progress,

@@ -14,6 +14,7 @@ from django.db import connection, transaction
 from django.db.models import Count, Max
 from django.utils import timezone
 
+from revere.services import full_clean_fields
 from treatments.models import Application, Instrument, InstrumentCleaning
 
 
@@ -21,7 +22,9 @@ from treatments.models import Application, Instrument, InstrumentCleaning
 def instrument_cleaning_record(*, instrument, method, note="", by) -> InstrumentCleaning:
     """Append a cleaning to the log (rows are never edited: the database refuses it)."""
     cleaning = InstrumentCleaning(instrument=instrument, method=method, note=note, cleaned_by=by)
-    cleaning.full_clean()
+    # The instrument comes from the form's list, the user is signed in, and the method's check
+    # constraint is the field's choices: the fields' own checks, no query each.
+    full_clean_fields(cleaning)
     cleaning.save()
     return cleaning
 
@@ -35,6 +38,9 @@ class NeedsCleaning:
     last_cleaned: datetime.datetime | None
 
 
+# Each instrument's last use in another visit and its last cleaning are each one step down an
+# index ((instrument, created_at) on the applications, (instrument, cleaned_at) on the cleanings):
+# ORDER BY ... LIMIT 1 and max() over an index range, not a join of every row (issue 11).
 _NEEDS_CLEANING_SQL = """
 WITH here AS (
     SELECT a.instrument_id, MIN(a.created_at) AS first_use
@@ -47,28 +53,28 @@ WITH here AS (
     FROM treatments_instrument i
     LEFT JOIN here h ON h.instrument_id = i.id
     WHERE i.active OR h.first_use IS NOT NULL
-), uses AS (
-    SELECT c.*, (
-        SELECT MAX(a.created_at)
-        FROM treatments_application a
-        JOIN treatments_treatmentsession ts ON ts.id = a.session_id
-        WHERE a.instrument_id = c.id
-          AND ts.visit_id IS DISTINCT FROM %(visit)s
-          AND a.created_at < c.until
-    ) AS last_other_use
-    FROM candidates c
 )
-SELECT u.id, u.name, u.first_use, u.last_other_use,
+SELECT c.id, c.name, c.first_use, used.at AS last_other_use,
        (SELECT MAX(cl.cleaned_at) FROM treatments_instrumentcleaning cl
-        WHERE cl.instrument_id = u.id) AS last_cleaned
-FROM uses u
-WHERE u.last_other_use IS NOT NULL
-  AND NOT EXISTS (
-      SELECT 1 FROM treatments_instrumentcleaning cl
-      WHERE cl.instrument_id = u.id
-        AND cl.cleaned_at > u.last_other_use
-        AND cl.cleaned_at <= u.until)
-ORDER BY u.name
+        WHERE cl.instrument_id = c.id) AS last_cleaned
+FROM candidates c
+CROSS JOIN LATERAL (
+    SELECT a.created_at AS at
+    FROM treatments_application a
+    JOIN treatments_treatmentsession ts ON ts.id = a.session_id
+    WHERE a.instrument_id = c.id
+      AND ts.visit_id IS DISTINCT FROM %(visit)s
+      AND a.created_at < c.until
+    ORDER BY a.instrument_id DESC, a.created_at DESC  -- the (instrument, created_at) index
+    LIMIT 1
+) used
+CROSS JOIN LATERAL (
+    SELECT MAX(cl.cleaned_at) AS at
+    FROM treatments_instrumentcleaning cl
+    WHERE cl.instrument_id = c.id AND cl.cleaned_at <= c.until
+) cleaned
+WHERE cleaned.at IS NULL OR cleaned.at <= used.at
+ORDER BY c.name
 """
 
 
@@ -91,21 +97,34 @@ class LogEntry:
 
 
 LOG_LIMIT = 50
+APPLICATIONS_PER_USE = 20
 
 
 def instrument_log(*, instrument=None, limit: int = LOG_LIMIT) -> list[LogEntry]:
     """The latest uses (one per visit: its applications with the instrument, derived from the
     treatment sessions) and cleanings, newest first. Two queries; no patient named."""
-    uses = Application.objects.values(
-        "instrument__name",
-        "session__visit_id",
-        "session__visit__date",
-        "session__visit__practitioner__display_name",
-    ).annotate(last=Max("created_at"), count=Count("pk"))
+    # The latest uses are those of the latest applications: the sessions of the latest
+    # ``limit * APPLICATIONS_PER_USE`` applications, read backwards on their time index (issue 11:
+    # the log grouped every application ever recorded), then each of those sessions' applications
+    # whole, so a use's count and time are exact. Only if those sessions held fewer than
+    # ``limit`` uses would the log list fewer: still the latest ones.
+    latest = Application.objects.order_by("-created_at")
+    uses = Application.objects.all()
     cleanings = InstrumentCleaning.objects.select_related("instrument", "cleaned_by")
     if instrument is not None:
+        latest = latest.filter(instrument=instrument)
         uses = uses.filter(instrument=instrument)
         cleanings = cleanings.filter(instrument=instrument)
+    uses = (
+        uses.filter(session__in=latest.values("session_id")[: limit * APPLICATIONS_PER_USE])
+        .values(
+            "instrument__name",
+            "session__visit_id",
+            "session__visit__date",
+            "session__visit__practitioner__display_name",
+        )
+        .annotate(last=Max("created_at"), count=Count("pk"))
+    )
     entries = [
         LogEntry(
             at=row["last"],

@@ -10,24 +10,33 @@ field given, so nothing is deferred and nothing is asked again).
 import json
 from decimal import Decimal
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
+from django.db.models import F, Window
+from django.db.models.functions import RowNumber
 
 
 def fetch_together(**querysets) -> dict[str, list[dict]]:
     """One statement for every ``name=values_queryset``; ``{name: [row dict, ...]}``. Row order
     is not guaranteed by json_agg: callers sort what they need sorted."""
-    parts, params = [], []
-    for qs in querysets.values():
-        sql, qs_params = qs.query.sql_with_params()
+    parts, params, asked = [], [], []
+    for name, qs in querysets.items():
+        try:
+            sql, qs_params = qs.query.sql_with_params()
+        except EmptyResultSet:  # e.g. ``pk__in=[]``: nothing to ask
+            continue
         parts.append(f"(SELECT coalesce(json_agg(t), '[]'::json)::text FROM ({sql}) t)")
         params.extend(qs_params)
+        asked.append(name)
+    fetched = {name: [] for name in querysets}
+    if not parts:
+        return fetched
     with connection.cursor() as cursor:
         cursor.execute("SELECT " + ", ".join(parts), params)
         row = cursor.fetchone()
-    return {
-        name: json.loads(text, parse_float=Decimal)
-        for name, text in zip(querysets, row, strict=True)
-    }
+    for name, text in zip(asked, row, strict=True):
+        fetched[name] = json.loads(text, parse_float=Decimal)
+    return fetched
 
 
 def field_names(model, prefix: str = "") -> list[str]:
@@ -52,3 +61,24 @@ def prefetched(obj, name: str, rows: list) -> None:
     qs._result_cache = rows
     qs._prefetch_done = True
     obj._prefetched_objects_cache = {**getattr(obj, "_prefetched_objects_cache", {}), name: qs}
+
+
+def in_order(queryset):
+    """``queryset`` (a catalogue) as ``.values()`` of every field and ``row_n``, its rank in the
+    model's ordering as PostgreSQL sorts it (its collation for labels): json_agg keeps no order,
+    and Python would sort accented or mixed-case labels differently. ``instances_in_order`` turns
+    the fetched rows back into the model's instances in that order."""
+    model = queryset.model
+    order = [
+        F(name[1:]).desc() if name.startswith("-") else F(name).asc()
+        for name in model._meta.ordering or [model._meta.pk.name]
+    ]
+    return (
+        queryset.order_by()
+        .annotate(row_n=Window(RowNumber(), order_by=order))
+        .values(*field_names(model), "row_n")
+    )
+
+
+def instances_in_order(model, rows: list[dict]) -> list:
+    return [instance(model, row) for row in sorted(rows, key=lambda row: row["row_n"])]

@@ -5,9 +5,24 @@ clinically important difference (MCID) where the catalogue knows it."""
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Q
+from django.db.models import F, Q, Window
+from django.db.models.functions import RowNumber
 
-from treatments.models import OutcomeMeasure, OutcomeScore, Visit
+from treatments.models import (
+    AdhesionSite,
+    BodyRegion,
+    Condition,
+    OutcomeMeasure,
+    OutcomeScore,
+    Visit,
+)
+from treatments.services.combined import (
+    fetch_together,
+    field_names,
+    in_order,
+    instance,
+    instances_in_order,
+)
 from treatments.services.visits import _num
 
 
@@ -21,7 +36,7 @@ def _earlier(visit: Visit) -> Q:
 
 def is_follow_up(visit: Visit) -> bool:
     """A second or later visit of the patient: the assessment step is a short re-assessment."""
-    return (
+    return (  # the same as AssessmentReads.follow_up
         Visit.objects.filter(patient_id=visit.patient_id)
         .filter(Q(date__lt=visit.date) | Q(date=visit.date, created_at__lt=visit.created_at))
         .exists()
@@ -61,14 +76,16 @@ class ScoreProgress:
         return self._words(self.last.value)
 
 
-def score_progress(visit: Visit, now: dict) -> list[ScoreProgress]:
+def score_progress(visit: Visit, now: dict, *, earlier=None) -> list[ScoreProgress]:
     """Each measure scored in an earlier visit: its baseline (the first score), the last score
-    before this visit, and ``now`` (measure code -> today's value, or None). One query."""
-    earlier = (
-        OutcomeScore.objects.filter(_earlier(visit))
-        .select_related("measure", "visit")
-        .order_by("measure_id", "visit__date", "visit__created_at")
-    )
+    before this visit, and ``now`` (measure code -> today's value, or None). One query, none
+    when given the ``earlier`` scores (``AssessmentReads.earlier``)."""
+    if earlier is None:
+        earlier = (
+            OutcomeScore.objects.filter(_earlier(visit))
+            .select_related("measure", "visit")
+            .order_by(*EARLIER_ORDER)
+        )
     first, last = {}, {}
     for score in earlier:
         first.setdefault(score.measure_id, score)
@@ -81,3 +98,75 @@ def score_progress(visit: Visit, now: dict) -> list[ScoreProgress]:
 
 def earlier_measure_codes(visit: Visit) -> set[str]:
     return set(OutcomeScore.objects.filter(_earlier(visit)).values_list("measure_id", flat=True))
+
+
+EARLIER_ORDER = ("measure_id", "visit__date", "visit__created_at")
+
+
+@dataclass
+class AssessmentReads:
+    """What the assessment step shows beyond the visit's own row, read in one statement
+    (issue 11): this visit's scores and adhesion sites, the catalogues its form offers (regions,
+    conditions, measures and which measures each condition suggests), whether the patient was
+    seen before, and their earlier scores with their measures and visits."""
+
+    scored: dict  # measure code -> this visit's value
+    sites: list  # the adhesion-site rows' initial values
+    regions: list
+    conditions: list
+    measures: dict  # code -> OutcomeMeasure, in the catalogue's order
+    condition_measures: dict  # condition code -> set of measure codes
+    follow_up: bool
+    earlier: list  # OutcomeScore with .measure and .visit, in EARLIER_ORDER
+
+    @property
+    def earlier_codes(self) -> set[str]:
+        return {score.measure_id for score in self.earlier}
+
+
+def assessment_reads(visit: Visit) -> AssessmentReads:
+    earlier_visit = Q(date__lt=visit.date) | Q(date=visit.date, created_at__lt=visit.created_at)
+    measure_links = Condition.measures.through.objects.order_by()
+    rows = fetch_together(
+        scores=OutcomeScore.objects.filter(visit=visit).order_by().values("measure_id", "value"),
+        sites=AdhesionSite.objects.filter(assessment__visit=visit)
+        .order_by()
+        .values("id", "region_id", "side", "note"),
+        regions=in_order(BodyRegion.objects.all()),
+        conditions=in_order(Condition.objects.all()),
+        measures=in_order(OutcomeMeasure.objects.all()),
+        measure_links=measure_links.values("condition_id", "outcomemeasure_id"),
+        earlier_visit=Visit.objects.filter(earlier_visit, patient_id=visit.patient_id)
+        .order_by()
+        .values("id")[:1],
+        earlier=OutcomeScore.objects.filter(_earlier(visit))
+        .order_by()
+        .annotate(row_n=Window(RowNumber(), order_by=[F(name).asc() for name in EARLIER_ORDER]))
+        .values(*field_names(OutcomeScore), *field_names(Visit, "visit__"), "row_n"),
+    )
+    measures = {m.code: m for m in instances_in_order(OutcomeMeasure, rows["measures"])}
+    links: dict[str, set[str]] = {}
+    for row in rows["measure_links"]:
+        links.setdefault(row["condition_id"], set()).add(row["outcomemeasure_id"])
+    earlier = []
+    for row in sorted(rows["earlier"], key=lambda row: row["row_n"]):
+        score = instance(OutcomeScore, row)
+        score.visit = instance(Visit, row, "visit__")
+        score.measure = measures[score.measure_id]
+        earlier.append(score)
+    return AssessmentReads(
+        scored={
+            row["measure_id"]: OutcomeScore._meta.get_field("value").to_python(row["value"])
+            for row in rows["scores"]
+        },
+        sites=[
+            {"region": row["region_id"], "side": row["side"], "note": row["note"]}
+            for row in sorted(rows["sites"], key=lambda row: row["id"])
+        ],
+        regions=instances_in_order(BodyRegion, rows["regions"]),
+        conditions=instances_in_order(Condition, rows["conditions"]),
+        measures=measures,
+        condition_measures=links,
+        follow_up=bool(rows["earlier_visit"]),
+        earlier=earlier,
+    )

@@ -6,14 +6,15 @@ from dataclasses import dataclass
 
 from django.contrib.postgres.aggregates import ArrayAgg
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Max, Q, Value
 from django.utils import timezone
 from django.utils.text import slugify
 
-from revere.services import assign_fields
+from revere.services import assign_fields, full_clean_fields
 from treatments.models import (
     MAX_PROGRAM_EXERCISES,
+    AdhesionSite,
     Application,
     CheckIn,
     Exercise,
@@ -40,11 +41,13 @@ def suggested_exercises(visit: Visit) -> list[Exercise]:
         if condition_id
         else []
     )
-    regions = set(
-        Application.objects.filter(session__visit=visit).values_list("region_id", flat=True)
-    ) | set(visit.assessment.sites.values_list("region_id", flat=True))
+    # The regions as subqueries: one query, whatever the number of applications and sites.
+    treated = Application.objects.filter(session__visit=visit).values("region_id")
+    marked = AdhesionSite.objects.filter(assessment__visit=visit).values("region_id")
     by_region = (
-        Exercise.objects.filter(active=True, regions__code__in=regions)
+        Exercise.objects.filter(
+            Q(regions__code__in=treated) | Q(regions__code__in=marked), active=True
+        )
         .exclude(pk__in=[e.pk for e in linked])
         .distinct()
         .order_by("name")
@@ -178,22 +181,31 @@ def exercise_create(*, name: str, kind: str, instructions: str, regions, by, **d
 
 
 @transaction.atomic
-def check_in_record(*, patient, day: datetime.date, done: list[ProgramExercise], pain) -> CheckIn:
-    """Record a day's check-in. Ticking again replaces that day's ticks, so nothing counts twice."""
+def check_in_record(
+    *, patient, day: datetime.date, done: list[ProgramExercise], pain, plan=None
+) -> CheckIn:
+    """Record a day's check-in. Ticking again replaces that day's ticks, so nothing counts twice.
+    ``plan``: the items of the patient's active program when the caller read them in this
+    request (the portal's check-in); otherwise they are read here."""
     if day > timezone.localdate():
         raise ValidationError("You cannot check in for a day that has not come yet.")
-    program = HomeProgram.objects.active_for(patient)
-    allowed = {item.pk for item in program.items.all()} if program else set()
+    if plan is None:
+        program = HomeProgram.objects.active_for(patient)
+        plan = list(program.items.all()) if program else []
+    allowed = {item.pk for item in plan}
     if any(item.pk not in allowed for item in done):
         raise ValidationError("Tick only exercises of your current plan.")
-    try:
-        with transaction.atomic():
-            check_in, _ = CheckIn.objects.get_or_create(patient=patient, day=day)
-    except IntegrityError:  # the same day saved at the same moment from two devices
-        check_in = CheckIn.objects.get(patient=patient, day=day)
-    check_in.pain = pain
-    check_in.full_clean()
-    check_in.save()
+    check_in = CheckIn(patient=patient, day=day, pain=pain)
+    full_clean_fields(check_in)  # the pain's check constraint is its field's validators
+    # The day's row inserted, or its pain replaced, in one statement: the same day saved at the
+    # same moment from two devices meets in ON CONFLICT, not in an error (issue 11: the
+    # get_or_create, its savepoints and full_clean()'s checks were 12 queries).
+    (check_in,) = CheckIn.objects.bulk_create(
+        [check_in],
+        update_conflicts=True,
+        unique_fields=["patient", "day"],
+        update_fields=["pain", "updated_at"],
+    )
     check_in.done.set(done)
     return check_in
 

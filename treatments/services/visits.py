@@ -13,7 +13,7 @@ from django.utils import timezone
 from patients import services as patient_services
 from patients.models import Appointment, AppointmentStatus, Patient, Practitioner
 from revere import roles
-from revere.services import assign_fields
+from revere.services import assign_fields, full_clean_fields
 from treatments.models import (
     Addendum,
     AdhesionSite,
@@ -34,6 +34,7 @@ from treatments.models import (
     VisitStatus,
     VisitStep,
 )
+from treatments.services.combined import fetch_together, field_names, instance, prefetched
 
 # Messages for the SQLSTATEs raised by treatments/triggers.py.
 TRIGGER_MESSAGES = {
@@ -219,26 +220,52 @@ def score_check(measure: OutcomeMeasure, value: Decimal) -> None:
 
 @transaction.atomic
 def assessment_save(
-    *, visit: Visit, fields: dict, sites: list[dict], scores: dict, advance: bool = False
+    *,
+    visit: Visit,
+    fields: dict,
+    sites: list[dict],
+    scores: dict,
+    advance: bool = False,
+    known=None,
 ) -> Assessment:
     """Save step 1 (a draft may be incomplete). ``sites`` replaces the adhesion sites;
-    ``scores`` maps OutcomeMeasure to a value (None removes the score)."""
+    ``scores`` maps OutcomeMeasure to a value (None removes the score). ``known``: the sites and
+    scores the caller read (``AssessmentReads``); what equals them is not written again (an
+    autosave that only changed the text writes no site and no score). A fixed number of
+    queries whatever the number of sites and scores."""
     _ensure_draft(visit)
     assessment = visit.assessment
     assign_fields(assessment, fields, ASSESSMENT_FIELDS + REASSESSMENT_FIELDS)
-    assessment.full_clean()
+    # The visit is locked and the condition comes from the form's catalogue; the pain check
+    # constraint is the field's validators.
+    full_clean_fields(assessment)
     assessment.save()
     for site in sites:
         _check_side(site["region"], site["side"])
-    assessment.sites.all().delete()
-    AdhesionSite.objects.bulk_create(AdhesionSite(assessment=assessment, **site) for site in sites)
+    site_rows = [
+        {"region": site["region"].pk, "side": site["side"], "note": site.get("note", "")}
+        for site in sites
+    ]
+    if known is None or site_rows != known.sites:
+        assessment.sites.all().delete()
+        AdhesionSite.objects.bulk_create(
+            AdhesionSite(assessment=assessment, **site) for site in sites
+        )
+    scored = known.scored if known is not None else None
+    removed, kept = [], []
     for measure, value in scores.items():
+        if scored is not None and scored.get(measure.code) == value:
+            continue  # as recorded (or still absent)
         if value is None:
-            OutcomeScore.objects.filter(visit=visit, measure=measure).delete()
+            removed.append(measure.code)
             continue
         score_check(measure, value)
-        OutcomeScore.objects.update_or_create(
-            visit=visit, measure=measure, defaults={"value": value}
+        kept.append(OutcomeScore(visit=visit, measure=measure, value=value))
+    if removed:
+        OutcomeScore.objects.filter(visit=visit, measure_id__in=removed).delete()
+    if kept:
+        OutcomeScore.objects.bulk_create(
+            kept, update_conflicts=True, unique_fields=["visit", "measure"], update_fields=["value"]
         )
     if advance:
         _advance(visit, VisitStep.SCREENING)
@@ -488,11 +515,39 @@ def session_save(*, visit: Visit, fields: dict, advance: bool = False) -> Treatm
     _ensure_draft(visit)
     session, _ = TreatmentSession.objects.get_or_create(visit=visit)
     assign_fields(session, fields, SESSION_FIELDS)
-    session.full_clean()
+    # The visit is locked; cryotherapy's check constraint is its field's validator.
+    full_clean_fields(session)
     session.save()
     if advance:
         _advance(visit, VisitStep.HANDOUT)
     return session
+
+
+def _rules_of_the_visit(visit: Visit):
+    """The screening with its findings (and their contraindications), the patient's consent and
+    the session, read in one statement once the visit is locked: a screening or a consent
+    changed since the page was loaded counts."""
+    rows = fetch_together(
+        screening=Screening.objects.filter(visit=visit).values(*field_names(Screening)),
+        findings=ScreeningFinding.objects.filter(screening__visit=visit)
+        .order_by()
+        .values(
+            *field_names(ScreeningFinding), *field_names(Contraindication, "contraindication__")
+        ),
+        patient=Patient.objects.filter(pk=visit.patient_id).values(*field_names(Patient)),
+        session=TreatmentSession.objects.filter(visit=visit).values(*field_names(TreatmentSession)),
+    )
+    screening = instance(Screening, rows["screening"][0]) if rows["screening"] else None
+    if screening is not None:
+        findings = []
+        for row in sorted(rows["findings"], key=lambda row: row["id"]):
+            finding = instance(ScreeningFinding, row)
+            finding.contraindication = instance(Contraindication, row, "contraindication__")
+            findings.append(finding)
+        prefetched(screening, "findings", findings)
+    patient = instance(Patient, rows["patient"][0])
+    session = instance(TreatmentSession, rows["session"][0]) if rows["session"] else None
+    return screening, patient, session
 
 
 def application_add(*, visit: Visit, **fields) -> Application:
@@ -500,23 +555,22 @@ def application_add(*, visit: Visit, **fields) -> Application:
     try:
         with transaction.atomic():
             _ensure_draft(visit)
-            screening = (
-                Screening.objects.filter(visit=visit)
-                .prefetch_related("findings__contraindication")
-                .first()
-            )
-            # Consent is read from the database: it may have been recorded (or withdrawn) since
-            # the page was loaded.
-            patient = Patient.objects.only("consent_iastr_at").get(pk=visit.patient_id)
+            screening, patient, session = _rules_of_the_visit(visit)
             refusal = consent_refusal(patient) or application_refusal(
                 screening, fields.get("region"), fields.get("side", "")
             )
             if refusal:
                 raise ValidationError(refusal, code="refused")
             _check_side(fields.get("region"), fields.get("side"))
-            session, _ = TreatmentSession.objects.get_or_create(visit=visit)
+            if session is None:
+                # No race: the visit's row is locked, and the next statement sees a session
+                # another request committed before it.
+                session = TreatmentSession.objects.create(visit=visit)
             application = Application(session=session, **fields)
-            application.full_clean()
+            # The session is the locked visit's; region, instrument and stroke come from the
+            # form's catalogues (or an application recorded before); the duration and angle
+            # check constraints are their fields' validators.
+            full_clean_fields(application)
             application.save()
             return application
     except (IntegrityError, DatabaseError) as exc:
@@ -541,16 +595,23 @@ def application_remove(*, visit: Visit, application: Application) -> None:
 def visit_sign(*, visit: Visit, by) -> Visit:
     """Lock the visit. From here on the database refuses any change to its clinical rows.
     Only the visit's practitioner signs it (the database holds that too)."""
-    _ensure_draft(visit)
-    # The row is locked now: read the practitioner again, a reassignment may have just happened.
-    visit.refresh_from_db(fields=["practitioner"])
+    # The row locked, with what the signature depends on read again in the same query: the
+    # practitioner (a reassignment may have just happened), the assessment and the screening.
+    locked = (
+        Visit.objects.select_for_update(of=("self",))
+        .select_related("practitioner", "assessment", "screening")
+        .get(pk=visit.pk)
+    )
+    if locked.status == VisitStatus.SIGNED:
+        raise VisitSigned()
+    visit.practitioner = locked.practitioner
     if refusal := sign_refusal(visit, by):
         raise ValidationError(refusal, code="signer")
     problems = []
-    assessment = visit.assessment
+    assessment = locked.assessment
     if not assessment.complaint.strip() and assessment.condition_id is None:
         problems.append("Record the condition or the chief complaint in the assessment.")
-    screening = Screening.objects.filter(visit=visit).first()
+    screening = getattr(locked, "screening", None)
     if screening is None or not screening.is_complete:
         problems.append("Complete the contraindication screening.")
     elif screening.result == ScreeningResult.PRECAUTIONS and not screening.precaution_acknowledged:
@@ -566,9 +627,9 @@ def visit_sign(*, visit: Visit, by) -> Visit:
     visit.signed_at = timezone.now()
     visit.signed_by = by
     visit.current_step = VisitStep.REVIEW
+    # No savepoint of its own: a refusal leaves this function's transaction, which rolls back.
     try:
-        with transaction.atomic():
-            visit.save(update_fields=["status", "signed_at", "signed_by", "current_step"])
+        visit.save(update_fields=["status", "signed_at", "signed_by", "current_step"])
     except DatabaseError as exc:
         message = _database_refusal(exc)
         if message is None:

@@ -33,13 +33,14 @@ def _svg(shapes, height, *, uid, interactive, role="", label=""):
 
 
 @register.inclusion_tag("treatments/_body_chart_picker.html")
-def body_chart_picker(mode, *, prefix="sites", items=(), refused=(), applications=()):
+def body_chart_picker(mode, *, prefix="sites", items=(), refused=(), applications=(), regions=None):
     """The chart that fills the form's region and side fields (static/js/body_chart.js).
 
     ``mode``: "sites" (the assessment's adhesion rows, formset ``prefix``), "screening" (the
     local items of ``items``, then the "other sites" formset ``prefix``) or "application" (the
     application form's region and side; ``refused`` findings are marked and cannot be chosen,
-    ``applications`` already recorded are marked with their numbers)."""
+    ``applications`` already recorded are marked with their numbers). ``regions``: the
+    catalogue when the view read it already; otherwise one query."""
     if mode not in PICKER_ROLES:
         raise template.TemplateSyntaxError(f"body_chart_picker: unknown mode {mode!r}")
     marks = (
@@ -47,7 +48,9 @@ def body_chart_picker(mode, *, prefix="sites", items=(), refused=(), application
         if mode == "application"
         else RecordMarks()
     )
-    shapes, height = marked_shapes(BodyRegion.objects.all(), marks, disable_refused=True)
+    shapes, height = marked_shapes(
+        BodyRegion.objects.all() if regions is None else regions, marks, disable_refused=True
+    )
     return {
         "mode": mode,
         "prefix": prefix,
