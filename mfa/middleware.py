@@ -11,9 +11,14 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.shortcuts import redirect
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 
 from mfa import services
+
+# Pages for people who are not signed in, which anyone holding the link may open: a signed-in
+# session that has not passed its second factor is not sent away from them (issue 13's intake
+# form, opened from an email on whatever browser is at hand).
+PUBLIC_VIEWS = frozenset({"intake:form"})
 
 
 class SecondFactorMiddleware:
@@ -43,7 +48,12 @@ class SecondFactorMiddleware:
             reverse("mfa:verify"),
             reverse("mfa:setup"),
         }
-        return path in open_paths or path.startswith(static)
+        if path in open_paths or path.startswith(static):
+            return True
+        try:
+            return resolve(path).view_name in PUBLIC_VIEWS
+        except Resolver404:
+            return False
 
     @staticmethod
     def _to(view_name: str, request):

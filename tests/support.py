@@ -21,6 +21,7 @@ def reload_reference_data():
         ("patients.migrations.0010_appointment_type_kind", "set_appointment_type_kinds"),
         ("treatments.migrations.0002_load_clinical_reference_data", "load"),
         ("treatments.migrations.0004_load_exercise_library_and_post_care", "load"),
+        ("treatments.migrations.0012_intake_forms", "load"),  # issue 13's questions
     ):
         getattr(importlib.import_module(module), function)(apps, None)
 

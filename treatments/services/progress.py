@@ -6,7 +6,7 @@ measure over visits, adherence by week. Reads only; a fixed number of queries wh
 import datetime
 import math
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.contrib.postgres.aggregates import ArrayAgg
@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from treatments.charts import Chart, Point, Series, number
-from treatments.models import CheckIn, HomeProgram, OutcomeScore, ProgramExercise
+from treatments.models import CheckIn, HomeProgram, IntakeForm, OutcomeScore, ProgramExercise
 from treatments.services.combined import fetch_together, field_names, instance, prefetched
 from treatments.services.programs import ADHERENCE_DAYS
 
@@ -55,6 +55,9 @@ class ProgressRecord:
     scores: list
     check_ins: list
     programs: list
+    # Issue 13: the patient's submitted intake forms as (uuid, submitted_at), newest first (the
+    # patient page's "Intake form (submitted ...)"; read here to cost no query of its own).
+    intakes: list = field(default_factory=list)
 
     @property
     def active_program(self):
@@ -85,6 +88,10 @@ def progress_record(*, patient, today=None) -> ProgressRecord:
         items=ProgramExercise.objects.filter(program__in=programs)
         .order_by()
         .values(*field_names(ProgramExercise)),
+        intakes=IntakeForm.objects.submitted()
+        .of_patient(patient)
+        .order_by()
+        .values("uuid", "submitted_at"),
     )
     scores = sorted(
         (
@@ -120,7 +127,12 @@ def progress_record(*, patient, today=None) -> ProgressRecord:
     for program in versions:
         items = sorted(items_by_program[program.pk], key=lambda i: (i.position, i.pk))
         prefetched(program, "items", items)
-    return ProgressRecord(first_day, [row[:7] for row in scores], check_ins, versions)
+    intakes = sorted(
+        ((r["uuid"], parse_datetime(r["submitted_at"])) for r in rows["intakes"]),
+        key=lambda row: row[1],
+        reverse=True,
+    )
+    return ProgressRecord(first_day, [row[:7] for row in scores], check_ins, versions, intakes)
 
 
 def _first_monday(today, weeks):
