@@ -116,6 +116,37 @@ class PatientIntakeForm(PlainMessagesMixin, forms.Form):
                 widget = self.fields[name].widget
                 widget.attrs["class"] = (widget.attrs.get("class", "") + " is-invalid").strip()
 
+    def error_summary(self) -> list[tuple[str, str]]:
+        """(anchor id, message) for the list at the top of the page: each field's message, and
+        the unanswered questions as one line when there are several (each also says so itself)."""
+        rows = [("", str(e)) for e in self.non_field_errors()]
+        unanswered = []
+        for name, errors in self.errors.items():
+            if name == "__all__" or name not in self.fields:
+                continue
+            field = self[name]
+            if isinstance(field.field.widget, forms.RadioSelect):
+                if ANSWER_REQUIRED in errors:
+                    unanswered.append(f"{field.auto_id}_0")
+                    continue
+                anchor = f"{field.auto_id}_0"
+            else:
+                anchor = field.id_for_label
+            rows += [
+                (anchor, f"{e} ({field.label})" if name.startswith("q_") else e) for e in errors
+            ]
+        if len(unanswered) == 1:
+            rows.append((unanswered[0], "A health question is not answered: " + ANSWER_REQUIRED))
+        elif unanswered:
+            rows.append(
+                (
+                    unanswered[0],
+                    f"{len(unanswered)} health questions are not answered: answer each with yes, "
+                    "no or not sure.",
+                )
+            )
+        return rows
+
     def question_rows(self):
         """(item, answer field, detail field) for the template, in the catalogue's order."""
         for item in self.questions:

@@ -14,7 +14,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from audit.services import access_log
 from patients.models import Patient
@@ -100,6 +100,7 @@ def _received(request, patient, intake, portal):
 
 
 @clinical_reader_required
+@require_safe
 def intake_detail(request, intake_uuid):
     visible = Patient.objects.visible_to(request.user)
     intake = get_object_or_404(
