@@ -36,6 +36,8 @@ def test_patient_sends_the_intake_and_the_physio_sees_it_at_screening(page, chro
     )
     phone.set_default_timeout(15_000)
     mobile = phone.new_page()
+    console = []
+    mobile.on("console", lambda message: console.append(message.text))
     mobile.goto(intake_path(patient.uuid))
     expect(mobile.get_by_role("heading", name="Your intake form")).to_be_visible()
     expect(mobile.get_by_text("Hello Nadia.")).to_be_visible()
@@ -70,6 +72,11 @@ def test_patient_sends_the_intake_and_the_physio_sees_it_at_screening(page, chro
     mobile.get_by_role("button", name="Send my intake form").click()
     expect(mobile.get_by_test_id("intake-received")).to_contain_text("Thank you, Nadia.")
     no_sideways_scroll(mobile)
+    # A link that opens nothing: the same plain page for every case, on a phone too.
+    mobile.goto("/intake/not-a-valid-link/")
+    expect(mobile.get_by_test_id("intake-invalid")).to_contain_text("please call the clinic at")
+    assert not (found := axe_violations(mobile)), describe(found)
+    assert not [line for line in console if "Content Security Policy" in line], console
     phone.close()
     assert IntakeForm.objects.get(patient=patient).consents_to_iastr
 
@@ -99,4 +106,7 @@ def test_patient_sends_the_intake_and_the_physio_sees_it_at_screening(page, chro
     expect(
         page.get_by_test_id("screening-items").locator("input[type=checkbox]:checked")
     ).to_have_count(0)
+    assert not (found := axe_violations(page)), describe(found)
+    page.get_by_role("link", name="Open the intake form").click()
+    expect(page.get_by_test_id("intake-answer-table")).to_contain_text("warfarin")
     assert not (found := axe_violations(page)), describe(found)
