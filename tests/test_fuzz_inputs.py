@@ -97,8 +97,15 @@ from treatments.forms import (
     SessionForm,
     VisitReassignForm,
 )
-from treatments.intake_forms import PatientIntakeForm
-from treatments.models import BodyRegion, Condition, Exercise, Instrument, ProgramExercise
+from treatments.intake_forms import PatientIntakeForm, explanation_version
+from treatments.models import (
+    BodyRegion,
+    Condition,
+    ConsentExplanation,
+    Exercise,
+    Instrument,
+    ProgramExercise,
+)
 from treatments.services import intake as intake_services
 from treatments.services import portal as portal_services
 
@@ -848,9 +855,14 @@ def build_specs(world: World) -> dict[str, Spec]:
         set_password[name] = constant("a long enough new passphrase 42", "short")
 
     # Issue 13: the intake form, with every question of the catalogue and the consent box.
-    intake = form_fields(PatientIntakeForm(questions=intake_services.intake_questions()), world)
+    explanation = ConsentExplanation.current().text.strip()
+    intake = form_fields(
+        PatientIntakeForm(questions=intake_services.intake_questions(), explanation=explanation),
+        world,
+    )
     intake["date_of_birth"] = constant("1980-05-17", "2999-01-01", "", kind="date")
     intake["emergency_contact_phone"] = constant("604-555-0199", "call me", "")
+    intake["explanation_version"] = constant(explanation_version(explanation), "", "0" * 16)
 
     return {
         "login": Spec(get={"next": next_url}, post=login),

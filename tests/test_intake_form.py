@@ -30,6 +30,7 @@ from tests.clinical import (
 )
 from tests.factories import PatientFactory, UserFactory
 from tests.programs import client_for, portal_patient
+from treatments.intake_forms import explanation_version
 from treatments.models import (
     ConsentExplanation,
     Contraindication,
@@ -74,6 +75,7 @@ def filled(**overrides):
         "surgery_history": "",
         "goals": "Play tennis again",
         "consents_to_iastr": "on",
+        "explanation_version": explanation_version(ConsentExplanation.current().text.strip()),
     }
     data.update(answers(**overrides.pop("answers", {})))
     data.update(overrides)
@@ -380,6 +382,23 @@ def test_a_form_error_is_clear_keeps_what_was_typed_and_sends_nothing(
     assert not IntakeForm.objects.exists()
     newcomer.refresh_from_db()
     assert newcomer.address == ""
+
+
+def test_consent_is_to_the_explanation_the_patient_read(newcomer):
+    client = Client()
+    path = intake_path(newcomer.uuid)
+    shown = client.get(path).content.decode()
+    version = re.search(r'name="explanation_version" value="([0-9a-f]+)"', shown).group(1)
+    ConsentExplanation.objects.update(text="A new explanation, edited meanwhile.")
+    response = client.post(path, filled(explanation_version=version))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "The clinic updated its explanation of IASTR while you were reading" in html
+    assert "A new explanation, edited meanwhile." in html
+    assert not IntakeForm.objects.exists()
+    version = re.search(r'name="explanation_version" value="([0-9a-f]+)"', html).group(1)
+    client.post(path, filled(explanation_version=version))
+    assert IntakeForm.objects.get().consent_text == "A new explanation, edited meanwhile."
 
 
 def test_a_patient_may_decline_iastr_online(newcomer):

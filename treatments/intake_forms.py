@@ -5,6 +5,8 @@ question of the screening catalogue is answered yes, no or not sure, with an opt
 (where, which medicine); consent to IASTR is a box under the clinic's explanation.
 """
 
+import hashlib
+
 from django import forms
 from django.utils import timezone
 
@@ -15,6 +17,16 @@ from treatments.services.intake import AnswerInput
 
 TEXT_LIMIT = 2000
 ANSWER_REQUIRED = "Answer this question: yes, no or not sure."
+EXPLANATION_CHANGED = (
+    "The clinic updated its explanation of IASTR while you were reading: please read it again "
+    "below, and tick the box if you consent."
+)
+
+
+def explanation_version(text: str) -> str:
+    """A short fingerprint of the explanation shown, posted back with the form: the consent
+    kept is to the text the patient read."""
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def _text(label, *, required=False, rows=3, help_text=""):
@@ -72,8 +84,11 @@ class PatientIntakeForm(PlainMessagesMixin, forms.Form):
         "mechanism": "How it started",
     }
 
-    def __init__(self, *args, questions=(), consent_offered=True, **kwargs):
+    def __init__(self, *args, questions=(), explanation="", **kwargs):
+        """``explanation``: the clinic's explanation of IASTR shown above the consent box (none:
+        consent is not offered online)."""
         self.questions = list(questions)
+        self.explanation = explanation
         super().__init__(*args, **kwargs)
         self.fields["complaint"].error_messages["required"] = (
             "Tell us what the problem is and where you feel it."
@@ -90,11 +105,18 @@ class PatientIntakeForm(PlainMessagesMixin, forms.Form):
                 required=False,
                 max_length=200,
             )
-        if consent_offered:
+        if explanation:
             self.fields["consents_to_iastr"] = forms.BooleanField(
                 label="I have read the explanation above and I consent to IASTR.",
                 required=False,
                 help_text="You can still say no at your visit, or ask to stop at any time.",
+            )
+            self.fields["explanation_version"] = forms.CharField(
+                required=False,
+                max_length=64,
+                widget=forms.HiddenInput,
+                initial=explanation_version(explanation),
+                # no label: the template writes the field itself
             )
         # "Where? can be at most ..." would read oddly: each detail is named "The detail".
         self.plain_names = {
@@ -104,7 +126,7 @@ class PatientIntakeForm(PlainMessagesMixin, forms.Form):
 
         for field in self.fields.values():
             widget = field.widget
-            if isinstance(widget, forms.RadioSelect):
+            if isinstance(widget, (forms.RadioSelect, forms.HiddenInput)):
                 continue  # the template draws the radios itself
             css = "form-check-input" if isinstance(widget, forms.CheckboxInput) else "form-control"
             widget.attrs["class"] = css
@@ -162,6 +184,14 @@ class PatientIntakeForm(PlainMessagesMixin, forms.Form):
         if dob.year < today.year - OLDEST_AGE_YEARS:
             raise forms.ValidationError("Check the year of your date of birth.")
         return dob
+
+    def clean(self):
+        data = super().clean()
+        if data.get("consents_to_iastr") and data.get("explanation_version") != (
+            explanation_version(self.explanation)
+        ):
+            self.add_error("consents_to_iastr", EXPLANATION_CHANGED)
+        return data
 
     def clean_emergency_contact_phone(self):
         return clean_phone_number(self.cleaned_data["emergency_contact_phone"], required=False)

@@ -56,7 +56,7 @@ def _intake_page(request, patient, *, source, by):
     form = PatientIntakeForm(
         request.POST if request.method == "POST" else None,
         questions=intake_services.intake_questions(),
-        consent_offered=bool(explanation),
+        explanation=explanation,
     )
     if form.is_bound and form.is_valid():
         try:
@@ -67,6 +67,7 @@ def _intake_page(request, patient, *, source, by):
                 history=form.history(),
                 answers=form.answers(),
                 consents_to_iastr=form.consents(),
+                consent_text=explanation,
                 by=by,
             )
         except intake_services.IntakeAlreadySubmitted:

@@ -84,17 +84,20 @@ def intake_submit(
     history: dict,
     answers: list[AnswerInput],
     consents_to_iastr: bool,
+    consent_text: str = "",
     by=None,
 ) -> IntakeForm:
     """Record the patient's intake form, submitted and from then on read-only; fill the blanks
-    of the patient's record from its contact details. ``by`` is the portal login, or None for the
-    emailed link. Raises ``IntakeAlreadySubmitted`` when the patient has one (also when two
-    submissions race: the patient's row is locked, and a unique index holds the rest)."""
+    of the patient's record from its contact details. ``consent_text``: the explanation of IASTR
+    the patient read before consenting (the form checks it is the one shown; by default the
+    clinic's current one). ``by`` is the portal login, or None for the emailed link. Raises
+    ``IntakeAlreadySubmitted`` when the patient has one (also when two submissions race: the
+    patient's row is locked, and a unique index holds the rest)."""
     patient = Patient.objects.select_for_update().get(pk=patient.pk)
     if patient.is_archived or has_submitted_intake(patient):
         raise IntakeAlreadySubmitted()
     now = timezone.now()
-    explanation = ConsentExplanation.current().text.strip()
+    explanation = (consent_text or ConsentExplanation.current().text).strip()
     if consents_to_iastr and not explanation:
         raise ValidationError("Consent to IASTR is not offered online: the clinic explains it.")
     intake = IntakeForm(
