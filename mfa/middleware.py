@@ -11,14 +11,10 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.shortcuts import redirect
-from django.urls import Resolver404, resolve, reverse
+from django.urls import reverse
 
 from mfa import services
-
-# Pages for people who are not signed in, which anyone holding the link may open: a signed-in
-# session that has not passed its second factor is not sent away from them (issue 13's intake
-# form, opened from an email on whatever browser is at hand).
-PUBLIC_VIEWS = frozenset({"intake:form"})
+from revere.access import is_public_path
 
 
 class SecondFactorMiddleware:
@@ -48,12 +44,8 @@ class SecondFactorMiddleware:
             reverse("mfa:verify"),
             reverse("mfa:setup"),
         }
-        if path in open_paths or path.startswith(static):
-            return True
-        try:
-            return resolve(path).view_name in PUBLIC_VIEWS
-        except Resolver404:
-            return False
+        # The pages anyone holding the link may open (revere.access.PUBLIC_VIEWS) too.
+        return path in open_paths or path.startswith(static) or is_public_path(path)
 
     @staticmethod
     def _to(view_name: str, request):

@@ -267,6 +267,20 @@ def test_the_link_is_open_without_signing_in_and_without_a_second_factor(newcome
     assert "Hello Nadia" in response.content.decode()
 
 
+def test_an_expired_session_opening_the_link_is_ended_and_the_form_shows(newcomer, portal):
+    from accounts.middleware import LAST_ACTIVITY
+
+    _, client = portal
+    session = client.session
+    session[LAST_ACTIVITY] -= 24 * 3600
+    session.save()
+    response = client.get(intake_path(newcomer.uuid))
+    assert response.status_code == 200
+    assert "Hello Nadia" in response.content.decode()
+    assert "_auth_user_id" not in client.session  # signed out, not sent to the login page
+    assert client.get("/portal/").status_code == 302
+
+
 # --- Submitting ---------------------------------------------------------------------------
 
 
