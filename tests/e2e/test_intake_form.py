@@ -110,3 +110,28 @@ def test_patient_sends_the_intake_and_the_physio_sees_it_at_screening(page, chro
     page.get_by_role("link", name="Open the intake form").click()
     expect(page.get_by_test_id("intake-answer-table")).to_contain_text("warfarin")
     assert not (found := axe_violations(page)), describe(found)
+
+
+def test_the_portal_form_works_without_javascript(chromium, live_server, page):
+    from tests.programs import portal_patient
+
+    patient, user = portal_patient("Priya", "Intakeson")
+    context = chromium.new_context(
+        base_url=live_server.url, viewport=PHONE, java_script_enabled=False
+    )
+    context.set_default_timeout(15_000)
+    plain = context.new_page()
+    plain.goto("/accounts/login/")
+    plain.get_by_label("Username").fill(user.username)
+    plain.get_by_label("Password").fill(PASSWORD)
+    plain.get_by_role("button", name="Log in").click()
+    plain.get_by_role("link", name="Fill in my intake form").click()
+    expect(plain.get_by_text("Hello Priya.")).to_be_visible()
+    plain.get_by_label("What is the problem, and where do you feel it?").fill("Sore heel")
+    for question in plain.get_by_test_id("intake-question").all():
+        question.get_by_label("No", exact=True).check()
+    plain.get_by_role("button", name="Send my intake form").click()
+    expect(plain.get_by_test_id("intake-received")).to_contain_text("Thank you, Priya.")
+    context.close()
+    intake = IntakeForm.objects.get(patient=patient)
+    assert intake.source == "portal" and not intake.consents_to_iastr
