@@ -101,7 +101,7 @@ class PatientIntakeForm(PlainMessagesMixin, forms.Form):
                 error_messages={"required": ANSWER_REQUIRED, "invalid_choice": ANSWER_REQUIRED},
             )
             self.fields[f"q_{item.code}_detail"] = forms.CharField(
-                label="Where?" if item.is_local else "Details (for example which medicine)",
+                label="Where?" if item.is_local else "Details",
                 required=False,
                 max_length=200,
             )
@@ -116,7 +116,6 @@ class PatientIntakeForm(PlainMessagesMixin, forms.Form):
                 max_length=64,
                 widget=forms.HiddenInput,
                 initial=explanation_version(explanation),
-                # no label: the template writes the field itself
             )
         # "Where? can be at most ..." would read oddly: each detail is named "The detail".
         self.plain_names = {
@@ -127,7 +126,7 @@ class PatientIntakeForm(PlainMessagesMixin, forms.Form):
         for field in self.fields.values():
             widget = field.widget
             if isinstance(widget, (forms.RadioSelect, forms.HiddenInput)):
-                continue  # the template draws the radios itself
+                continue  # the template writes the radios and the hidden version itself
             css = "form-check-input" if isinstance(widget, forms.CheckboxInput) else "form-control"
             widget.attrs["class"] = css
 
