@@ -18,7 +18,6 @@ from django.utils import timezone
 from audit.models import AccessLog
 from patients.models import Patient
 from patients.services import records as patient_records
-from revere import roles
 from revere.intake_links import intake_path, intake_token
 from tests.clinical import (
     NO_SCREENING,
@@ -28,7 +27,7 @@ from tests.clinical import (
     raw_insert_application,
     session_for,
 )
-from tests.factories import PatientFactory, UserFactory
+from tests.factories import PatientFactory
 from tests.programs import client_for, portal_patient
 from treatments.intake_forms import explanation_version
 from treatments.models import (
@@ -599,9 +598,3 @@ def test_a_merged_records_intake_shows_on_the_kept_record(physio, manager):
     visit = make_visit(physio, keep, consent=False)
     html = _screening_html(client_for(physio), visit)
     assert reported(html)["anticoagulants"] == "<strong>&#9888; yes</strong>"
-
-
-def test_roles_fixture_sanity():
-    # The roles the tests above rely on (a patient user is not clinic staff).
-    user = UserFactory(role=roles.PATIENT)
-    assert not roles.is_clinic_staff(user)
