@@ -11,6 +11,7 @@ from django.http import HttpResponse
 from django.urls import reverse
 
 from revere import roles
+from revere.access import is_public_path
 
 LOGIN_AT = "revere_login_at"
 LAST_ACTIVITY = "revere_last_activity"
@@ -81,6 +82,9 @@ class SessionLimitsMiddleware:
 
     def _sign_out(self, request, message):
         logout(request)
+        if is_public_path(request.path_info):
+            # A page open to anyone (the intake form's link): the session ends, the page shows.
+            return self.get_response(request)
         messages.info(request, message)
         if request.headers.get("X-Autosave") or request.headers.get("X-Keepalive"):
             # A script's request: it says so on the page and keeps what was typed.

@@ -37,6 +37,8 @@ PATIENT_PATHS = {
     "treatments.programexercise": "program__patient",
     "treatments.checkin": "patient",
     "treatments.checkindone": "checkin__patient",
+    "treatments.intakeform": "patient",  # issue 13
+    "treatments.intakeanswer": "intake__patient",
 }
 
 # Tracked tables that belong to no patient: staff, schedule set-up, catalogues, accounts.
@@ -54,6 +56,7 @@ NO_PATIENT = {
     "treatments.stroketechnique",
     "treatments.exercise",
     "treatments.postcare",
+    "treatments.consentexplanation",
     "audit.trackeduser",
     "audit.usergroupmembership",
 }

@@ -14,6 +14,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 
 from mfa import services
+from revere.access import is_public_path
 
 
 class SecondFactorMiddleware:
@@ -43,7 +44,8 @@ class SecondFactorMiddleware:
             reverse("mfa:verify"),
             reverse("mfa:setup"),
         }
-        return path in open_paths or path.startswith(static)
+        # The pages anyone holding the link may open (revere.access.PUBLIC_VIEWS) too.
+        return path in open_paths or path.startswith(static) or is_public_path(path)
 
     @staticmethod
     def _to(view_name: str, request):

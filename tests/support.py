@@ -22,6 +22,7 @@ def reload_reference_data():
         ("patients.migrations.0013_online_booking_switches_and_source", "offer_online"),
         ("treatments.migrations.0002_load_clinical_reference_data", "load"),
         ("treatments.migrations.0004_load_exercise_library_and_post_care", "load"),
+        ("treatments.migrations.0012_intake_forms", "load"),  # issue 13's questions
     ):
         getattr(importlib.import_module(module), function)(apps, None)
 

@@ -70,6 +70,7 @@ from patients.models import AppointmentType, Patient
 from patients.portal_forms import PortalBookForm, PortalMoveForm
 from revere import roles
 from revere.forms import LoginForm
+from revere.intake_links import intake_token
 from tests.clinical import apply, make_visit, screen
 from tests.factories import (
     PASSWORD,
@@ -97,7 +98,16 @@ from treatments.forms import (
     SessionForm,
     VisitReassignForm,
 )
-from treatments.models import BodyRegion, Condition, Exercise, Instrument, ProgramExercise
+from treatments.intake_forms import PatientIntakeForm, explanation_version
+from treatments.models import (
+    BodyRegion,
+    Condition,
+    ConsentExplanation,
+    Exercise,
+    Instrument,
+    ProgramExercise,
+)
+from treatments.services import intake as intake_services
 from treatments.services import portal as portal_services
 
 # --- Budget and Hypothesis settings -------------------------------------------------------------
@@ -167,6 +177,9 @@ ROUTE_ROLE_WEIGHTS = {
     "visits:reassign": {MANAGER: 8, PHYSIO: 3, FRONT_DESK: 1, PATIENT: 1, ANONYMOUS: 1},
     "patients:archived": {MANAGER: 8, FRONT_DESK: 2, PHYSIO: 1, PATIENT: 1, ANONYMOUS: 1},
     "patients:restore": {MANAGER: 8, FRONT_DESK: 2, PHYSIO: 1, PATIENT: 1, ANONYMOUS: 1},
+    # Issue 13: the emailed link is for anyone who holds it; the submitted form for clinicians.
+    "intake:form": {ANONYMOUS: 8, PATIENT: 2, FRONT_DESK: 1, PHYSIO: 1, MANAGER: 1},
+    "intake:detail": {PHYSIO: 6, MANAGER: 3, FRONT_DESK: 2, PATIENT: 2, ANONYMOUS: 1},
 }
 
 
@@ -421,6 +434,7 @@ class World:
     signed_visit: object
     program: object
     draft_items: list
+    intake: object  # issue 13: the other patient's submitted intake form
     uuids: dict  # converter argument name -> real uuids
     ints: dict  # converter argument name -> real ids
     strs: dict  # converter argument name -> real values
@@ -482,6 +496,19 @@ def build_world() -> World:
     program = build_program(physio_user, TYLER, NORDIC, patient=own_patient)
     signed_visit = sign(program.visit)
 
+    # Issue 13: the other patient has sent their intake form; the own patient has not.
+    intake = intake_services.intake_submit(
+        patient=other_patient,
+        source="email_link",
+        contact={"address": "1 Fuzz Street"},
+        history={"complaint": "Elbow"},
+        answers=[
+            intake_services.AnswerInput(contraindication=item, answer="no")
+            for item in intake_services.intake_questions()
+        ],
+        consents_to_iastr=True,
+    )
+
     users = {
         ANONYMOUS: None,
         PATIENT: patient_user,
@@ -498,6 +525,7 @@ def build_world() -> World:
         "visit_uuid": [str(v.uuid) for v in visits],
         "appointment_uuid": [str(a.uuid) for a in appointments],
         "program_uuid": [str(program.uuid), *(str(i.program.uuid) for i in draft_items[:1])],
+        "intake_uuid": [str(intake.uuid)],
     }
     ints = {
         "practitioner_id": [practitioner.pk, other_practitioner.pk],
@@ -516,6 +544,10 @@ def build_world() -> World:
             portal_services.invite_tokens.make_token(invited_user),
             default_token_generator.make_token(patient_user),
             "set-password",
+            # Issue 13: the intake form's links (one to fill in, one sent, one archived record)
+            intake_token(own_patient.uuid),
+            intake_token(other_patient.uuid),
+            intake_token(archived_patient.uuid),
         ],
     }
     scalars = sorted(
@@ -546,6 +578,7 @@ def build_world() -> World:
         signed_visit=signed_visit,
         program=program,
         draft_items=draft_items,
+        intake=intake,
         uuids=uuids,
         ints=ints,
         strs=strs,
@@ -843,8 +876,20 @@ def build_specs(world: World) -> dict[str, Spec]:
     for name in set_password:
         set_password[name] = constant("a long enough new passphrase 42", "short")
 
+    # Issue 13: the intake form, with every question of the catalogue and the consent box.
+    explanation = ConsentExplanation.current().text.strip()
+    intake = form_fields(
+        PatientIntakeForm(questions=intake_services.intake_questions(), explanation=explanation),
+        world,
+    )
+    intake["date_of_birth"] = constant("1980-05-17", "2999-01-01", "", kind="date")
+    intake["emergency_contact_phone"] = constant("604-555-0199", "call me", "")
+    intake["explanation_version"] = constant(explanation_version(explanation), "", "0" * 16)
+
     return {
         "login": Spec(get={"next": next_url}, post=login),
+        "intake:form": Spec(post=intake),
+        "portal:intake": Spec(post=intake),
         "password_change": Spec(
             post={
                 **form_fields(auth_forms.PasswordChangeForm(patient_user), world),

@@ -950,3 +950,81 @@ def test_portal_booking_post_query_count_is_fixed(
         assert Appointment.objects.filter(patient=own_patient, source="portal").count() == (
             1 if size == 2 else 2
         )
+# --- Issue 13: the intake form ----------------------------------------------------------------
+
+
+def _intake_for(patient, *, yes):
+    """A submitted intake for ``patient`` answering yes to the first ``yes`` questions."""
+    from treatments.services import intake as intake_services
+
+    questions = intake_services.intake_questions()
+    return intake_services.intake_submit(
+        patient=patient,
+        source="email_link",
+        contact={},
+        history={"complaint": "Elbow"},
+        answers=[
+            intake_services.AnswerInput(q, "yes" if n < yes else "no", "here")
+            for n, q in enumerate(questions)
+        ],
+        consents_to_iastr=True,
+    )
+
+
+def test_screening_step_with_an_intake_keeps_its_query_count(physio_client, physio):
+    """The intake's answers and summary come with the catalogue's own query."""
+    for size in (1, 10):
+        visit = _reviewed_visit(physio, size=size)
+        _intake_for(visit.patient, yes=size)
+        assert _step_queries(physio_client, visit, "screening") == STEP_QUERIES["screening"]
+        html = physio_client.get(f"/visits/{visit.uuid}/screening/").content.decode()
+        assert html.count('data-testid="patient-reported"') >= 15
+        assert f"{size} item{'s' if size > 1 else ''} answered yes" in html
+
+
+def test_my_plan_with_the_intake_prompt_keeps_its_query_count(
+    patient_client, own_patient, django_assert_num_queries
+):
+    """Whether to ask comes with the patient's row. A patient not seen yet has no program: no
+    query for its exercises."""
+    with django_assert_num_queries(PORTAL_QUERIES - 1):
+        response = patient_client.get("/portal/")
+    assert "Fill in your intake form" in response.content.decode()
+    _intake_for(own_patient, yes=3)
+    with django_assert_num_queries(PORTAL_QUERIES - 1):
+        response = patient_client.get("/portal/")
+    assert "Fill in your intake form" not in response.content.decode()
+
+
+def test_patient_page_with_an_intake_keeps_its_query_count(
+    physio_client, physio, django_assert_num_queries
+):
+    for size in (1, 10):
+        patient = _patient_record(physio, size=size)
+        _intake_for(patient, yes=size)
+        with django_assert_num_queries(DETAIL_QUERIES["physio_client"]):
+            response = physio_client.get(f"/patients/{patient.uuid}/")
+        assert "Intake form (submitted" in response.content.decode()
+
+
+# session, user, second-factor device, groups, the intake with its patient, the access-log
+# INSERT, the answers with their catalogue items
+INTAKE_DETAIL_QUERIES = 7
+# the patient of the link, whether they sent their intake, the questions, the explanation
+INTAKE_FORM_QUERIES = 4
+
+
+def test_intake_pages_query_counts_are_fixed(physio_client, django_assert_num_queries):
+    from django.test import Client
+
+    from revere.intake_links import intake_path
+
+    for yes in (1, 12):
+        patient = PatientFactory()
+        with django_assert_num_queries(INTAKE_FORM_QUERIES):
+            response = Client().get(intake_path(patient.uuid))
+        assert response.status_code == 200
+        intake = _intake_for(patient, yes=yes)
+        with django_assert_num_queries(INTAKE_DETAIL_QUERIES):
+            response = physio_client.get(f"/intake/record/{intake.uuid}/")
+        assert response.content.decode().count("&#9888; Yes") == yes

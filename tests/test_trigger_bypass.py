@@ -28,9 +28,10 @@ from treatments.triggers import UnignorableProtect, _NoIgnoreCheck
 
 pytestmark = pytest.mark.django_db
 
-# The 18 protection triggers declared by the project (the rest are pghistory's event triggers),
-# the cleaning log's append-only one (issue 12) included.
-PROJECT_TRIGGER_COUNT = 18
+# The 20 protection triggers declared by the project (the rest are pghistory's event triggers),
+# the cleaning log's append-only one (issue 12) and the submitted intake form's two (issue 13)
+# included.
+PROJECT_TRIGGER_COUNT = 20
 
 
 def project_triggers():

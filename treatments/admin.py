@@ -7,6 +7,7 @@ from treatments.models import (
     BloodPressurePolicy,
     BodyRegion,
     Condition,
+    ConsentExplanation,
     Contraindication,
     Exercise,
     Instrument,
@@ -26,9 +27,9 @@ class InstrumentAdmin(admin.ModelAdmin):
 
 @admin.register(Contraindication)
 class ContraindicationAdmin(admin.ModelAdmin):
-    list_display = ["label", "code", "severity", "scope", "active", "position"]
+    list_display = ["label", "code", "severity", "scope", "active", "position", "patient_question"]
     list_filter = ["severity", "scope", "active"]
-    search_fields = ["label", "code"]
+    search_fields = ["label", "code", "patient_question"]
 
     def get_readonly_fields(self, request, obj=None):
         # The code is what past screenings refer to; it stays as it was created.
@@ -96,6 +97,20 @@ class PostCareAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return not PostCare.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ConsentExplanation)
+class ConsentExplanationAdmin(admin.ModelAdmin):
+    """Issue 13: the explanation of IASTR a patient reads on the intake form before consenting
+    online: one row, edited, never deleted (each intake keeps the text it showed)."""
+
+    list_display = ["__str__"]
+
+    def has_add_permission(self, request):
+        return not ConsentExplanation.objects.exists()
 
     def has_delete_permission(self, request, obj=None):
         return False

@@ -289,9 +289,15 @@ class ScreeningForm(PlainMessagesMixin, ReadOnlyMixin, forms.Form):
         label="I asked the patient about every item above.", required=False
     )
 
-    def __init__(self, *args, screening: Screening | None = None, patient=None, **kwargs):
-        """``patient`` without a recorded consent to IASTR adds the box that records it."""
-        self.items = list(Contraindication.objects.filter(active=True))
+    def __init__(
+        self, *args, screening: Screening | None = None, patient=None, items=None, **kwargs
+    ):
+        """``patient`` without a recorded consent to IASTR adds the box that records it.
+        ``items``: the active catalogue as a queryset of its own (issue 13's, with the patient's
+        intake answers folded in); by default the active items."""
+        if items is None:
+            items = Contraindication.objects.filter(active=True)
+        self.items = list(items)
         initial = kwargs.pop("initial", {}) or {}
         if screening is not None and screening.pk:
             initial.update(

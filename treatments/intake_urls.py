@@ -1,17 +1,14 @@
 """The patient's intake form before the first visit (issue 13), opened from the link in the
-booking confirmation email (``revere.intake_links``) or from the portal."""
+booking confirmation email (``revere.intake_links``) or from the portal (portal_urls), and the
+submitted form's page for the clinic."""
 
-from django.http import Http404
 from django.urls import path
+
+from treatments import intake_views
 
 app_name = "intake"
 
-
-def intake_form(request, token):
-    # Placeholder until the intake form lands; the link's shape is fixed by revere.intake_links.
-    raise Http404
-
-
 urlpatterns = [
-    path("<str:token>/", intake_form, name="form"),
+    path("record/<uuid:intake_uuid>/", intake_views.intake_detail, name="detail"),
+    path("<str:token>/", intake_views.intake_form, name="form"),
 ]

@@ -52,6 +52,8 @@ def visits_panel(request, patient):
     return (
         "treatments/_patient_visits.html",
         {
+            # Issue 13: the patient's intake form, from the progress record's statement.
+            "intakes": _progress(patient).intakes,
             "visits": visits,
             "merged_visits": merged_visits,
             "can_start_visit": roles.is_physio(request.user),

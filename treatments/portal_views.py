@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model, login
 from django.contrib.auth.forms import SetPasswordForm
 from django.contrib.postgres.aggregates import ArrayAgg
 from django.core.exceptions import ValidationError
-from django.db.models import Q, Value
+from django.db.models import Exists, OuterRef, Q, Value
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -24,14 +24,27 @@ from patients.models import Patient
 from patients.selectors import upcoming_for_portal
 from revere.access import patient_required
 from treatments.forms import CheckInForm
-from treatments.models import CheckIn, HomeProgram, ProgramExercise
+from treatments.models import CheckIn, HomeProgram, IntakeForm, ProgramExercise, Visit
 from treatments.services import portal as portal_services
 from treatments.services import programs as program_services
 from treatments.services import progress
 
 
 def _own_patient(request) -> Patient:
-    patient = Patient.objects.visible_to(request.user).first()
+    # Issue 13: whether to ask for the intake form (none submitted, no visit yet) comes with the
+    # patient's row, in the same query.
+    patient = (
+        Patient.objects.visible_to(request.user)
+        .annotate(
+            intake_submitted=Exists(
+                IntakeForm.objects.submitted().filter(
+                    Q(patient=OuterRef("pk")) | Q(patient__merged_into=OuterRef("pk"))
+                )
+            ),
+            has_visit=Exists(Visit.objects.filter(patient=OuterRef("pk"))),
+        )
+        .first()
+    )
     if patient is None:
         # A portal login whose record is archived or not linked yet: nothing to show.
         raise Http404("No patient record is linked to this login.")

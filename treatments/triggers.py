@@ -256,3 +256,36 @@ def application_screening_rules() -> Unignorable:
         ],
         func=func,
     )
+
+
+INTAKE_SUBMITTED_MESSAGE = (
+    "This intake form was submitted: it is kept as the patient wrote it. A later change is "
+    "told to the clinic."
+)
+
+
+def locked_when_intake_submitted() -> Unignorable:
+    """Issue 13: an intake answer is written while its form is a draft (the same transaction
+    that submits it); once the form is submitted no answer is added, changed or deleted."""
+    submitted = (
+        "EXISTS (SELECT 1 FROM treatments_intakeform f "
+        "WHERE f.id = {row}.intake_id AND f.submitted_at IS NOT NULL)"
+    )
+    func = f"""
+        IF TG_OP IN ('UPDATE', 'DELETE') AND {submitted.format(row="OLD")} THEN
+            RAISE EXCEPTION '{INTAKE_SUBMITTED_MESSAGE}' USING ERRCODE = 'RV011';
+        END IF;
+        IF TG_OP IN ('INSERT', 'UPDATE') AND {submitted.format(row="NEW")} THEN
+            RAISE EXCEPTION '{INTAKE_SUBMITTED_MESSAGE}' USING ERRCODE = 'RV011';
+        END IF;
+        IF TG_OP = 'DELETE' THEN
+            RETURN OLD;
+        END IF;
+        RETURN NEW;
+    """
+    return Unignorable(
+        name="intake_answer_locked_when_submitted",
+        when=pgtrigger.Before,
+        operation=pgtrigger.Insert | pgtrigger.Update | pgtrigger.Delete,
+        func=func,
+    )

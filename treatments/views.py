@@ -34,6 +34,7 @@ from treatments.models import (
     ScreeningResult,
     VisitStep,
 )
+from treatments.services import intake as intake_services
 from treatments.services.combined import prefetched
 from treatments.visit_pages import (
     STEP_URLS,
@@ -166,7 +167,11 @@ def screening_step(request, visit_uuid):
         access_log(request=request, obj=visit, patient=visit.patient)
     screening = screening_with_findings(visit)
     data = request.POST if request.method == "POST" else None
-    form = ScreeningForm(data, screening=screening, patient=visit.patient, read_only=not editable)
+    # Issue 13: the catalogue with the patient's intake answers folded in (the same one query).
+    items = intake_services.screening_items(visit.patient)
+    form = ScreeningForm(
+        data, screening=screening, patient=visit.patient, items=items, read_only=not editable
+    )
     # The "other sites" rows are optional: a post without them (an older page) has none.
     other_sites = OtherSiteFormSet(
         data if data is not None and "sites-TOTAL_FORMS" in data else None,
@@ -228,6 +233,7 @@ def screening_step(request, visit_uuid):
             form=form,
             other_sites=other_sites,
             screening=screening,
+            intake=intake_services.intake_summary(form.items),
         ),
     )
 

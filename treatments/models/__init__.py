@@ -27,6 +27,13 @@ from treatments.models.catalogue import (  # noqa: F401
     Tolerance,
 )
 from treatments.models.cleaning import CleaningMethod, InstrumentCleaning  # noqa: F401
+from treatments.models.intake import (  # noqa: F401
+    ConsentExplanation,
+    IntakeAnswer,
+    IntakeAnswerChoice,
+    IntakeForm,
+    IntakeSource,
+)
 from treatments.models.programs import (  # noqa: F401
     MAX_PROGRAM_EXERCISES,
     CheckIn,

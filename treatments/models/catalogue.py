@@ -125,6 +125,15 @@ class Contraindication(models.Model):
     scope = models.CharField(max_length=8, choices=Scope.choices)
     active = models.BooleanField(default=True)
     position = models.PositiveSmallIntegerField(default=0)
+    # Issue 13: the intake form's question, in plain words; blank: the patient is not asked.
+    patient_question = models.CharField(
+        "Question for the patient",
+        max_length=300,
+        blank=True,
+        help_text="Asked on the intake form before the first visit, in plain words (no medical "
+        "terms), e.g. “Do you take blood thinners?”. Leave blank to not ask it: the "
+        "physiotherapist still asks every item at the screening.",
+    )
 
     class Meta:
         ordering = ["position", "code"]

@@ -6,7 +6,7 @@ measure over visits, adherence by week. Reads only; a fixed number of queries wh
 import datetime
 import math
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.contrib.postgres.aggregates import ArrayAgg
@@ -16,7 +16,7 @@ from django.utils.dateparse import parse_datetime
 
 from patients.models import Patient
 from treatments.charts import Chart, Point, Series, number
-from treatments.models import CheckIn, HomeProgram, OutcomeScore, ProgramExercise
+from treatments.models import CheckIn, HomeProgram, IntakeForm, OutcomeScore, ProgramExercise
 from treatments.services.combined import fetch_together, field_names, instance, prefetched
 from treatments.services.programs import ADHERENCE_DAYS
 
@@ -54,6 +54,9 @@ class ProgressRecord:
     scores: list
     check_ins: list
     programs: list
+    # Issue 13: the patient's submitted intake forms as (uuid, submitted_at), newest first (the
+    # patient page's "Intake form (submitted ...)"; read here to cost no query of its own).
+    intakes: list = field(default_factory=list)
 
     @property
     def active_program(self):
@@ -84,6 +87,10 @@ def progress_record(*, patient, today=None) -> ProgressRecord:
         items=ProgramExercise.objects.filter(program__in=programs)
         .order_by()
         .values(*field_names(ProgramExercise)),
+        intakes=IntakeForm.objects.submitted()
+        .of_patient(patient)
+        .order_by()
+        .values("uuid", "submitted_at"),
     )
     scores = sorted(
         (
@@ -119,7 +126,12 @@ def progress_record(*, patient, today=None) -> ProgressRecord:
     for program in versions:
         items = sorted(items_by_program[program.pk], key=lambda i: (i.position, i.pk))
         prefetched(program, "items", items)
-    return ProgressRecord(first_day, [row[:7] for row in scores], check_ins, versions)
+    intakes = sorted(
+        ((r["uuid"], parse_datetime(r["submitted_at"])) for r in rows["intakes"]),
+        key=lambda row: row[1],
+        reverse=True,
+    )
+    return ProgressRecord(first_day, [row[:7] for row in scores], check_ins, versions, intakes)
 
 
 def _first_monday(today, weeks):
