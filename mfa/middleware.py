@@ -43,7 +43,9 @@ class SecondFactorMiddleware:
             reverse("mfa:verify"),
             reverse("mfa:setup"),
         }
-        return path in open_paths or path.startswith(static)
+        # Issue 13: the public booking page needs no login, so no second factor either.
+        public = reverse("online:book")
+        return path in open_paths or path.startswith(static) or path.startswith(public)
 
     @staticmethod
     def _to(view_name: str, request):

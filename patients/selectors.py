@@ -10,7 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.contrib.postgres.expressions import ArraySubquery
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, IntegerField, OuterRef, Q, Value
 from django.db.models.functions import JSONObject, Lower
 from django.utils import dateformat, timezone
 
@@ -21,6 +21,7 @@ from patients.models import (
     AppointmentKind,
     AppointmentStatus,
     AppointmentType,
+    OnlineBookingHold,
     Patient,
     Practitioner,
     TimeOff,
@@ -94,10 +95,12 @@ def _availability(
     *,
     patient: Patient | None = None,
     ignore: Appointment | None = None,
+    now: datetime.datetime | None = None,
 ) -> Availability:
     """Three queries: working hours, time off and the appointments holding their time, with
     ``patient`` their own active appointments too (with anyone), except ``ignore`` (the one
-    being moved)."""
+    being moved). Issue 13: the practitioners' unexpired online holds (at ``now``) block their
+    time too, read by the appointments' statement (a UNION ALL: no query more)."""
     blocks: dict[int, dict[int, list]] = defaultdict(lambda: defaultdict(list))
     for hours in WorkingHours.objects.filter(practitioner_id__in=practitioner_ids):
         blocks[hours.practitioner_id][hours.weekday].append((hours.starts, hours.ends))
@@ -113,11 +116,20 @@ def _availability(
         holding |= Q(patient_id=patient.pk)
     patient_busy = []
     ids = set(practitioner_ids)
+    columns = ("pk", "practitioner_id", "patient_id", "starts_at", "ends_at")
+    held = (
+        OnlineBookingHold.objects.unexpired(now or timezone.now())
+        .filter(practitioner_id__in=practitioner_ids)
+        .overlapping(span.start, span.end)
+        .annotate(patient_id=Value(None, output_field=IntegerField()))
+        .values_list(*columns)
+    )
     for pk, practitioner_id, patient_id, starts_at, ends_at in (
         Appointment.objects.active()
         .filter(holding)
         .overlapping(span.start, span.end)
-        .values_list("pk", "practitioner_id", "patient_id", "starts_at", "ends_at")
+        .values_list(*columns)
+        .union(held, all=True)
     ):
         if practitioner_id in ids:
             busy[practitioner_id].append(Interval(starts_at, ends_at))
@@ -213,10 +225,11 @@ def free_days(
     span = Interval(
         scheduling.day_bounds(all_days[0], tz).start, scheduling.day_bounds(all_days[-1], tz).end
     )
+    now = now or timezone.now()
     availability = _availability(
-        [p.pk for p in practitioners], span, patient=patient, ignore=ignore
+        [p.pk for p in practitioners], span, patient=patient, ignore=ignore, now=now
     )
-    return FreeDays(practitioners, all_days, availability, now or timezone.now())
+    return FreeDays(practitioners, all_days, availability, now)
 
 
 def free_times(
@@ -291,6 +304,14 @@ def practitioners_free_at(
         .exclude(
             Exists(
                 Appointment.objects.active()
+                .filter(practitioner=OuterRef("pk"))
+                .overlapping(slot.start, slot.end)
+            )
+        )
+        # Issue 13: nor one whose time there is held for an online booking.
+        .exclude(
+            Exists(
+                OnlineBookingHold.objects.unexpired(now or timezone.now())
                 .filter(practitioner=OuterRef("pk"))
                 .overlapping(slot.start, slot.end)
             )

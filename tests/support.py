@@ -19,6 +19,7 @@ def reload_reference_data():
         ("patients.migrations.0002_create_role_groups", "create_groups"),
         ("patients.migrations.0004_load_appointment_types", "load_appointment_types"),
         ("patients.migrations.0010_appointment_type_kind", "set_appointment_type_kinds"),
+        ("patients.migrations.0013_online_booking_switches_and_source", "offer_online"),
         ("treatments.migrations.0002_load_clinical_reference_data", "load"),
         ("treatments.migrations.0004_load_exercise_library_and_post_care", "load"),
     ):
