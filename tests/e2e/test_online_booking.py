@@ -11,9 +11,9 @@ from playwright.sync_api import expect
 
 from patients.models import Appointment, BookingSource
 from tests.e2e.axe import axe_violations, describe
+from tests.factories import PractitionerFactory
 from tests.online import CODE_IN_EMAIL
 from tests.scheduling import at, future_day, give_hours
-from tests.factories import PractitionerFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
