@@ -564,3 +564,19 @@ def test_schedule_and_week_mark_online_bookings(anon, post_now, practitioner, fr
         f"/patients/schedule/week/{practitioner.pk}/", {"day": MONDAY.isoformat()}
     )
     assert "Booked online" in week.content.decode()
+
+
+def test_only_clinic_staff_mark_duplicates_checked(
+    patient_client, client, own_patient, physio_client
+):
+    other = PatientFactory(email="same@example.com")
+    flagged = PatientFactory(email="same@example.com")
+    PossibleDuplicateFlag.objects.create(patient=flagged, other=other, reasons="same email")
+    url = f"/patients/{flagged.uuid}/duplicates-checked/"
+    assert patient_client.post(url).status_code == 404
+    response = client.post(url)
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    assert physio_client.get(url).status_code == 405
+    assert PossibleDuplicateFlag.objects.count() == 1
+    assert physio_client.post(url).status_code == 302
+    assert not PossibleDuplicateFlag.objects.exists()

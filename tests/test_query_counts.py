@@ -450,3 +450,33 @@ def test_booking_post_with_any_practitioner_query_count_is_fixed(
             response = front_desk_client.post("/patients/appointments/book/", data)
         assert response.status_code == 302
         assert Appointment.objects.filter(patient=patient, starts_at=at(monday, start)).exists()
+
+
+# --- Issue 13: the public booking page (no login) -----------------------------------------------
+# the DELETE of expired holds, the online types, the online practitioners, then for the strip of
+# days their working hours, time off, and their appointments with the unexpired holds (one
+# statement); no session, no user.
+PUBLIC_BOOKING_PAGE_QUERIES = 6
+
+
+def test_public_booking_page_query_count_is_fixed(
+    client, django_assert_num_queries, practitioner, second_practitioner
+):
+    from patients.models import AppointmentKind, AppointmentType
+    from tests.factories import AppointmentFactory
+
+    call = AppointmentType.objects.get(kind=AppointmentKind.CONSULTATION)
+    monday = future_day(0)
+    url = f"/book/?type={call.pk}&day={monday:%Y-%m-%d}"
+    with django_assert_num_queries(PUBLIC_BOOKING_PAGE_QUERIES):
+        client.get(url)
+    for n in range(10):
+        AppointmentFactory(
+            practitioner=(practitioner, second_practitioner)[n % 2],
+            type=call,
+            starts_at=at(monday + datetime.timedelta(days=n % 5), f"{8 + n // 2:02d}:00"),
+        )
+    with django_assert_num_queries(PUBLIC_BOOKING_PAGE_QUERIES):
+        response = client.get(url)
+    first = response.context["free_times"][0]
+    assert first.starts_at == at(monday, "08:00") and first.practitioners == [second_practitioner]
