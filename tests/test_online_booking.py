@@ -8,6 +8,7 @@ import re
 
 import pytest
 from django.core import mail
+from django.core.exceptions import ValidationError
 from django.test import Client
 from django.utils import timezone
 
@@ -467,6 +468,10 @@ def test_an_existing_patient_with_that_email_and_last_name_is_booked(anon, post_
     assert Patient.objects.count() == 1
     existing.refresh_from_db()
     assert existing.first_name == "Marenka"  # nothing changed on the record
+    assert existing.phone != "604-555-0199"
+    assert appointment.notes == (
+        "Phone given when booking online: 604-555-0199 (not on the record)."
+    )
 
 
 def test_same_email_other_last_name_is_a_new_record_flagged_not_merged(
@@ -580,3 +585,58 @@ def test_only_clinic_staff_mark_duplicates_checked(
     assert PossibleDuplicateFlag.objects.count() == 1
     assert physio_client.post(url).status_code == 302
     assert not PossibleDuplicateFlag.objects.exists()
+
+
+def test_the_service_says_which_rule_refused(practitioner, settings, initial_assessment):
+    call = call_type()
+    common = {
+        "first_name": "Ada",
+        "last_name": "Lind",
+        "phone": "604-555-0123",
+        "email": "ada@example.com",
+    }
+
+    def refusal(**kwargs):
+        with pytest.raises(ValidationError) as refused:
+            online_booking.online_hold_request(**{**common, **kwargs})
+        return refused.value.code, " ".join(refused.value.messages)
+
+    far = at(timezone.localdate() + datetime.timedelta(days=90), "09:00")
+    assert refusal(type=call, practitioner=practitioner, starts_at=far)[0] == "too_far"
+    soon = timezone.now() + datetime.timedelta(hours=1)
+    assert refusal(type=call, practitioner=practitioner, starts_at=soon)[0] == "too_soon"
+    assessment = assessment_type()
+    assessment.online_booking = False
+    assessment.save()
+    code, message = refusal(
+        type=assessment, practitioner=practitioner, starts_at=at(MONDAY, "9:00")
+    )
+    assert code == "not_online" and "604-555-0111" in message
+    practitioner.online_booking = False
+    practitioner.save()
+    code, message = refusal(type=call, practitioner=practitioner, starts_at=at(MONDAY, "9:00"))
+    assert code == "not_online" and "cannot be booked online" in message
+    practitioner.online_booking = True
+    practitioner.save()
+    TimeOff.objects.create(
+        practitioner=practitioner, starts_at=at(MONDAY, "08:00"), ends_at=at(MONDAY, "12:00")
+    )
+    code, message = refusal(type=call, practitioner=practitioner, starts_at=at(MONDAY, "9:00"))
+    assert (code, message) == ("outside_hours", online_booking.NOT_FREE)
+    AppointmentFactory(
+        practitioner=practitioner,
+        type=call,
+        starts_at=at(MONDAY, "14:00"),
+        ends_at=at(MONDAY, "14:10"),
+    )
+    code, message = refusal(type=call, practitioner=practitioner, starts_at=at(MONDAY, "14:05"))
+    assert code == "outside_hours"  # off the 15-minute grid
+    code, message = refusal(type=call, practitioner=practitioner, starts_at=at(MONDAY, "14:00"))
+    assert (code, message) == ("slot_taken", online_booking.TAKEN)
+    code, _ = refusal(type=call, practitioner=None, starts_at=at(MONDAY, "14:00"))
+    assert code == "slot_taken"
+    settings.ONLINE_BOOKING_ENABLED = False
+    assert refusal(type=call, practitioner=practitioner, starts_at=at(MONDAY, "15:00"))[0] == (
+        "online_off"
+    )
+    assert not OnlineBookingHold.objects.exists() and not mail.outbox

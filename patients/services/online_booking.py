@@ -48,6 +48,7 @@ from patients.models import (
     TimeOff,
     WorkingHours,
 )
+from patients.search import phone_digits
 from patients.services.booking import appointment_book
 from patients.services.records import patient_create
 from revere.intake_links import intake_path
@@ -414,6 +415,7 @@ def _confirm(*, hold_uuid, code, site, now):
                 type=hold.type,
                 starts_at=hold.starts_at,
                 by=None,
+                notes=_phone_note(patient, hold) if matched else "",
                 # The rules (notice, horizon) were met when the time was held: the person
                 # confirming within the hold's minutes keeps it.
                 now=hold.created_at,
@@ -426,6 +428,14 @@ def _confirm(*, hold_uuid, code, site, now):
         logger.info("Online hold %s could not be booked (%s)", hold.uuid, exc.code)
         return ValidationError(no_longer_available(), code="unavailable")
     return appointment
+
+
+def _phone_note(patient: Patient, hold: OnlineBookingHold) -> str:
+    """A matched record keeps its phone (nothing is changed silently); a different number typed
+    online goes in the appointment's notes, for the front desk (and the call) to see."""
+    if phone_digits(hold.phone) == phone_digits(patient.phone):
+        return ""
+    return f"Phone given when booking online: {hold.phone} (not on the record)."
 
 
 def fold_name(value: str) -> str:
