@@ -72,7 +72,12 @@ def test_booking_online_on_a_phone(page, chromium, live_server, settings):
     settings.CLINIC_PHONE = "604-555-0111"
     settings.CLINIC_ADDRESS = "12 Quay St, Vancouver"
     give_hours(PractitionerFactory(display_name="Alex Moreau, PT"))
+    console = []
+    page.on("console", lambda message: console.append(f"{message.type}: {message.text}"))
+    page.on("pageerror", lambda error: console.append(f"pageerror: {error}"))
     book_on_a_phone(page, email="maren@example.com", hhmm="09:00")
+    # No page of the flow breaks the Content-Security-Policy (enforced: DEBUG is off).
+    assert not [m for m in console if "Content Security Policy" in m or "pageerror" in m]
 
     # The same without JavaScript.
     context = chromium.new_context(base_url=live_server.url, java_script_enabled=False)
