@@ -313,6 +313,18 @@ def test_front_desk_cannot_book_or_move_over_a_hold(
             appointment=booked, starts_at=at(MONDAY, "09:30"), practitioner=practitioner, by=None
         )
     assert refused.value.code == "held_online"
+    page = front_desk_client.post(
+        f"/patients/appointments/{booked.uuid}/reschedule/",
+        {
+            "practitioner": practitioner.pk,
+            "day": MONDAY.isoformat(),
+            "start": at(MONDAY, "09:30").isoformat(),
+        },
+    )
+    assert page.status_code == 200
+    assert f"held for an online booking until {until:%H:%M}" in page.content.decode()
+    booked.refresh_from_db()
+    assert booked.starts_at == at(MONDAY, "14:00")
     # The front desk's booking page does not list the held time.
     page = front_desk_client.get(
         "/patients/appointments/book/",

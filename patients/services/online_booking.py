@@ -33,7 +33,7 @@ from django.db.models import Exists, OuterRef
 from django.db.models.functions import JSONObject, Lower
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import dateformat, timezone
+from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 
 from accounts.services import rate_limit_hit
@@ -312,11 +312,6 @@ def _hold_locked(*, practitioner, type, interval, now, code, **typed) -> OnlineB
         # first (the row lock makes this a last resort).
         raise HoldRefused(TAKEN, code="slot_taken") from exc
     return hold
-
-
-def _when(instant) -> str:
-    local = timezone.localtime(instant, selectors.clinic_tz())
-    return f"{dateformat.format(local, 'l j F')} at {local:%H:%M}"
 
 
 def confirm_path(hold_uuid) -> str:

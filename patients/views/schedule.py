@@ -262,6 +262,7 @@ def appointment_status(request, appointment_uuid):
 
 RESCHEDULE_ERROR_FIELDS = {
     "practitioner_busy": "start",
+    "held_online": "start",  # issue 13
     "slot_taken": "start",
     "past": "start",
     "outside_hours": "start",
