@@ -50,6 +50,8 @@ class OnlineChooseForm(PlainMessagesMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["type"].queryset = types
         self.fields["practitioner"].queryset = practitioners
+        # A link that names only the day or the practitioner shows the first type.
+        self.fields["type"].required = False
 
     def clean_day(self):
         day = self.cleaned_data["day"]
@@ -115,6 +117,10 @@ class OnlineDetailsForm(NamesMixin, OnlineChooseForm):
         if starts_at is None:
             raise forms.ValidationError("That time is not one of the free times: choose one.")
         return starts_at
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["type"].required = True
 
     @property
     def is_trap(self) -> bool:

@@ -652,3 +652,11 @@ def test_the_service_says_which_rule_refused(practitioner, settings, initial_ass
         "online_off"
     )
     assert not OnlineBookingHold.objects.exists() and not mail.outbox
+
+
+def test_a_link_with_only_the_day_shows_the_first_type_without_a_message(anon, practitioner):
+    response = anon.get(BOOK, {"day": MONDAY.isoformat()})
+    assert response.status_code == 200
+    assert response.context["type"] == call_type()
+    assert response.context["notes"] == []
+    assert response.context["day"] == MONDAY

@@ -76,7 +76,7 @@ def _page(request, *, details=None, refusal="", status=200):
         if not choose.is_valid():
             for field in ("type", "practitioner", "day"):
                 notes += [
-                    f"{error} (showing the default instead)"
+                    f"{error} The page shows the first choice instead."
                     for error in choose.errors.get(field, [])
                 ]
         cleaned = getattr(choose, "cleaned_data", {})
