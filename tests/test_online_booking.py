@@ -500,6 +500,7 @@ def test_same_email_other_last_name_is_a_new_record_flagged_not_merged(
     page = front_desk_client.get(f"/patients/{new.uuid}/").content.decode()
     assert "Possible duplicate" in page and "booked online: check before the visit" in page
     assert f"/patients/{existing.uuid}/" in page
+    assert "Booked online" in page  # in the list of appointments
     page = front_desk_client.get(f"/patients/appointments/{appointment.uuid}/").content.decode()
     assert "Possible duplicate" in page and f"/patients/{existing.uuid}/" in page
     assert "Booked online" in page
