@@ -661,3 +661,12 @@ def test_a_link_with_only_the_day_shows_the_first_type_without_a_message(anon, p
     assert response.context["type"] == call_type()
     assert response.context["notes"] == []
     assert response.context["day"] == MONDAY
+
+
+def test_settings_that_leave_no_day_say_to_call(anon, settings, practitioner):
+    settings.ONLINE_BOOKING_DAYS_AHEAD = 0
+    settings.ONLINE_BOOKING_SAME_DAY = False
+    settings.ONLINE_BOOKING_MIN_NOTICE_HOURS = 0
+    response = anon.get(BOOK)
+    assert response.status_code == 200
+    assert "No appointment can be booked online at the moment" in response.content.decode()

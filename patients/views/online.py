@@ -89,6 +89,8 @@ def _page(request, *, details=None, refusal="", status=200):
     day = cleaned.get("day")
 
     first, last = rules.first_day(now), rules.last_day(now)
+    if first > last:  # the settings leave no day (say, no days ahead and no same day)
+        return render(request, "online/closed.html", {**_clinic(), "nothing_offered": True})
     span_start = day or first
     span = min(STRIP_DAYS if day else 2 * STRIP_DAYS, (last - span_start).days + 1)
     pool = [practitioner] if practitioner else pool_all
