@@ -788,7 +788,8 @@ def possible_duplicates(
     found = []
     for patient in patients.order_by("last_name", "first_name", "pk")[:DUPLICATE_LIMIT]:
         reasons = []
-        if patient.search_name == name and patient.date_of_birth == date_of_birth:
+        # Issue 13: an online booking has no date of birth; two unknown ones are no match.
+        if date_of_birth and patient.search_name == name and patient.date_of_birth == date_of_birth:
             reasons.append("same name and date of birth")
         if len(digits) >= DUPLICATE_PHONE_MIN_DIGITS and patient.phone_digits == digits:
             reasons.append("same phone")

@@ -512,10 +512,18 @@ def test_same_email_other_last_name_is_a_new_record_flagged_not_merged(
 
 
 def test_same_phone_is_flagged(anon, post_now, practitioner):
-    existing = PatientFactory(last_name="Other", phone="(604) 555-0199", email="x@example.com")
+    # The same name too, and no date of birth on either: two unknown birth dates are no match.
+    existing = PatientFactory(
+        first_name="Maren",
+        last_name="Ostrowski",
+        date_of_birth=None,
+        phone="(604) 555-0199",
+        email="x@example.com",
+    )
     url = hold_time(anon, post_now, practitioner, "09:00")
     confirm_latest(anon, post_now, url)
-    assert PossibleDuplicateFlag.objects.get().other == existing
+    flag = PossibleDuplicateFlag.objects.get()
+    assert (flag.other, flag.reasons) == (existing, "same phone")
 
 
 def test_every_refusal_at_confirmation_reads_the_same(
