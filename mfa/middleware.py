@@ -44,8 +44,15 @@ class SecondFactorMiddleware:
             reverse("mfa:verify"),
             reverse("mfa:setup"),
         }
-        # The pages anyone holding the link may open (revere.access.PUBLIC_VIEWS) too.
-        return path in open_paths or path.startswith(static) or is_public_path(path)
+        # The pages anyone holding the link may open (revere.access.PUBLIC_VIEWS), and the
+        # public booking page (issue 13): no login, so no second factor either.
+        public = reverse("online:book")
+        return (
+            path in open_paths
+            or path.startswith(static)
+            or is_public_path(path)
+            or path.startswith(public)
+        )
 
     @staticmethod
     def _to(view_name: str, request):

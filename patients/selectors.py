@@ -10,7 +10,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.contrib.postgres.expressions import ArraySubquery
-from django.db.models import Exists, OuterRef, Q
+from django.core.exceptions import EmptyResultSet
+from django.db import connections
+from django.db.models import Exists, IntegerField, OuterRef, Q, Value
 from django.db.models.functions import JSONObject, Lower
 from django.utils import dateformat, timezone
 
@@ -21,7 +23,9 @@ from patients.models import (
     AppointmentKind,
     AppointmentStatus,
     AppointmentType,
+    OnlineBookingHold,
     Patient,
+    PossibleDuplicateFlag,
     Practitioner,
     TimeOff,
     WorkingHours,
@@ -55,12 +59,32 @@ def practitioner_day(
 
 
 def appointment_get(*, user, appointment_uuid) -> Appointment | None:
-    """The appointment with this uuid if ``user`` may see it, else None (the view answers 404)."""
+    """The appointment with this uuid if ``user`` may see it, else None (the view answers 404).
+    Issue 13: with its patient's possible duplicates when booked online
+    (``online_duplicate_flags``), in the same statement."""
     return (
         Appointment.objects.visible_to(user)
         .select_related("patient", "practitioner", "type")
+        .annotate(online_duplicate_flags=duplicate_flags_of(OuterRef("patient_id")))
         .filter(uuid=appointment_uuid)
         .first()
+    )
+
+
+def duplicate_flags_of(patient_ref):
+    """Issue 13: the possible duplicates flagged on a record booked online, for an annotation:
+    a list of {uuid, first, last, reasons} of the other records still active."""
+    return ArraySubquery(
+        PossibleDuplicateFlag.objects.filter(patient=patient_ref, other__archived_at__isnull=True)
+        .order_by("pk")
+        .values(
+            json=JSONObject(
+                uuid="other__uuid",
+                first="other__first_name",
+                last="other__last_name",
+                reasons="reasons",
+            )
+        )
     )
 
 
@@ -76,6 +100,20 @@ def bookable_types(*, phone_only: bool = False):
 
 
 # --- availability -------------------------------------------------------------------------
+
+
+def _compound_rows(queryset) -> list[tuple]:
+    """The rows of a UNION queryset, read as one plain SELECT over it (issue 13). Django writes a
+    UNION as "(SELECT ...) UNION ALL (SELECT ...)", which pghistory's context tracking does not
+    recognise as a read (it looks for a leading SELECT) and prefixes with its set_config()
+    calls; wrapped, it is an ordinary read. Date-times come back aware, in UTC, as Django's."""
+    try:
+        sql, params = queryset.query.sql_with_params()
+    except EmptyResultSet:  # every part filters on an empty list: nothing to ask
+        return []
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(f"SELECT * FROM ({sql}) AS compound", params)
+        return cursor.fetchall()
 
 
 @dataclass
@@ -94,10 +132,12 @@ def _availability(
     *,
     patient: Patient | None = None,
     ignore: Appointment | None = None,
+    now: datetime.datetime | None = None,
 ) -> Availability:
     """Three queries: working hours, time off and the appointments holding their time, with
     ``patient`` their own active appointments too (with anyone), except ``ignore`` (the one
-    being moved)."""
+    being moved). Issue 13: the practitioners' unexpired online holds (at ``now``) block their
+    time too, read by the appointments' statement (a UNION ALL: no query more)."""
     blocks: dict[int, dict[int, list]] = defaultdict(lambda: defaultdict(list))
     for hours in WorkingHours.objects.filter(practitioner_id__in=practitioner_ids):
         blocks[hours.practitioner_id][hours.weekday].append((hours.starts, hours.ends))
@@ -113,11 +153,20 @@ def _availability(
         holding |= Q(patient_id=patient.pk)
     patient_busy = []
     ids = set(practitioner_ids)
-    for pk, practitioner_id, patient_id, starts_at, ends_at in (
+    columns = ("pk", "practitioner_id", "patient_id", "starts_at", "ends_at")
+    held = (
+        OnlineBookingHold.objects.unexpired(now or timezone.now())
+        .filter(practitioner_id__in=practitioner_ids)
+        .overlapping(span.start, span.end)
+        .annotate(patient_id=Value(None, output_field=IntegerField()))
+        .values_list(*columns)
+    )
+    for pk, practitioner_id, patient_id, starts_at, ends_at in _compound_rows(
         Appointment.objects.active()
         .filter(holding)
         .overlapping(span.start, span.end)
-        .values_list("pk", "practitioner_id", "patient_id", "starts_at", "ends_at")
+        .values_list(*columns)
+        .union(held, all=True)
     ):
         if practitioner_id in ids:
             busy[practitioner_id].append(Interval(starts_at, ends_at))
@@ -213,10 +262,11 @@ def free_days(
     span = Interval(
         scheduling.day_bounds(all_days[0], tz).start, scheduling.day_bounds(all_days[-1], tz).end
     )
+    now = now or timezone.now()
     availability = _availability(
-        [p.pk for p in practitioners], span, patient=patient, ignore=ignore
+        [p.pk for p in practitioners], span, patient=patient, ignore=ignore, now=now
     )
-    return FreeDays(practitioners, all_days, availability, now or timezone.now())
+    return FreeDays(practitioners, all_days, availability, now)
 
 
 def free_times(
@@ -291,6 +341,14 @@ def practitioners_free_at(
         .exclude(
             Exists(
                 Appointment.objects.active()
+                .filter(practitioner=OuterRef("pk"))
+                .overlapping(slot.start, slot.end)
+            )
+        )
+        # Issue 13: nor one whose time there is held for an online booking.
+        .exclude(
+            Exists(
+                OnlineBookingHold.objects.unexpired(now or timezone.now())
                 .filter(practitioner=OuterRef("pk"))
                 .overlapping(slot.start, slot.end)
             )
@@ -401,7 +459,7 @@ def suggested_type(
 
 @dataclass
 class Cell:
-    kind: str  # "appointments", "free", "past", "closed" or "away"
+    kind: str  # "appointments", "free", "past", "closed", "away" or "held" (issue 13)
     practitioner: Practitioner
     day: datetime.date
     time: datetime.time
@@ -524,6 +582,7 @@ def _grid(columns: list[Column], data: "ScheduleData", now: datetime.datetime) -
             tz,
         )
         away = data.away[column.practitioner.pk]
+        held = data.held.get(column.practitioner.pk, ())
         for index, row in enumerate(grid_rows):
             if index in covered:
                 if covered[index] is not None:
@@ -543,6 +602,8 @@ def _grid(columns: list[Column], data: "ScheduleData", now: datetime.datetime) -
             slot = Interval(start, start + scheduling.SLOT)
             if any(slot.overlaps(off) for off in away):
                 kind = "away"
+            elif held and start >= now and any(slot.overlaps(h) for h in held):
+                kind = "held"
             elif any(block.contains(slot) for block in working):
                 kind = "free" if start >= now else "past"
             else:
@@ -560,6 +621,7 @@ class ScheduleData:
     blocks: dict[int, dict[int, list[tuple[datetime.time, datetime.time]]]]
     away: dict[int, list[Interval]]
     appointments: list[Appointment]
+    held: dict[int, list[Interval]] = field(default_factory=dict)
 
 
 def _schedule_data(practitioners: list[Practitioner], span: Interval) -> ScheduleData:
@@ -569,10 +631,26 @@ def _schedule_data(practitioners: list[Practitioner], span: Interval) -> Schedul
     for hours in WorkingHours.objects.filter(practitioner_id__in=practitioner_ids):
         blocks[hours.practitioner_id][hours.weekday].append((hours.starts, hours.ends))
     away: dict[int, list[Interval]] = defaultdict(list)
-    for off in TimeOff.objects.filter(
-        practitioner_id__in=practitioner_ids, starts_at__lt=span.end, ends_at__gt=span.start
+    held: dict[int, list[Interval]] = defaultdict(list)
+    # Issue 13: unexpired online holds come with the time off (UNION ALL: no query more); the
+    # grid marks their free cells "Held online, unconfirmed".
+    columns = ("practitioner_id", "starts_at", "ends_at", "is_hold")
+    holds = (
+        OnlineBookingHold.objects.unexpired(timezone.now())
+        .filter(practitioner_id__in=practitioner_ids)
+        .overlapping(span.start, span.end)
+        .annotate(is_hold=Value(True))
+        .values_list(*columns)
+    )
+    for practitioner_id, starts_at, ends_at, is_hold in _compound_rows(
+        TimeOff.objects.filter(
+            practitioner_id__in=practitioner_ids, starts_at__lt=span.end, ends_at__gt=span.start
+        )
+        .annotate(is_hold=Value(False))
+        .values_list(*columns)
+        .union(holds, all=True)
     ):
-        away[off.practitioner_id].append(Interval(off.starts_at, off.ends_at))
+        (held if is_hold else away)[practitioner_id].append(Interval(starts_at, ends_at))
     appointments = list(
         Appointment.objects.filter(practitioner_id__in=practitioner_ids)
         .overlapping(span.start, span.end)
@@ -587,7 +665,7 @@ def _schedule_data(practitioners: list[Practitioner], span: Interval) -> Schedul
     by_id = {p.pk: p for p in practitioners}
     for appointment in appointments:
         appointment.practitioner = by_id[appointment.practitioner_id]
-    return ScheduleData(blocks=blocks, away=away, appointments=appointments)
+    return ScheduleData(blocks=blocks, away=away, appointments=appointments, held=held)
 
 
 def schedule_day(*, day: datetime.date, now: datetime.datetime | None = None) -> Grid:
@@ -708,7 +786,8 @@ def possible_duplicates(
     found = []
     for patient in patients.order_by("last_name", "first_name", "pk")[:DUPLICATE_LIMIT]:
         reasons = []
-        if patient.search_name == name and patient.date_of_birth == date_of_birth:
+        # Issue 13: an online booking has no date of birth; two unknown ones are no match.
+        if date_of_birth and patient.search_name == name and patient.date_of_birth == date_of_birth:
             reasons.append("same name and date of birth")
         if len(digits) >= DUPLICATE_PHONE_MIN_DIGITS and patient.phone_digits == digits:
             reasons.append("same phone")

@@ -13,6 +13,11 @@ urlpatterns = [
     path("<uuid:patient_uuid>/archive/", views.patient_archive, name="archive"),
     path("<uuid:patient_uuid>/restore/", views.patient_restore, name="restore"),
     path("<uuid:patient_uuid>/merge/", views.patient_merge, name="merge"),
+    path(  # issue 13
+        "<uuid:patient_uuid>/duplicates-checked/",
+        views.duplicates_checked,
+        name="duplicates_checked",
+    ),
     # The schedule and booking.
     path("schedule/", views.schedule_day, name="schedule"),
     path("schedule/week/", views.schedule_week_pick, name="schedule_week_pick"),

@@ -30,6 +30,8 @@ urlpatterns = [
     path("instruments/", include("treatments.instrument_urls")),
     # Issue 13: the intake form before the first visit (link in the booking confirmation).
     path("intake/", include("treatments.intake_urls")),
+    # Issue 13: the public online booking page (no login).
+    path("book/", include("patients.online_urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -44,6 +44,7 @@ from django import forms as djforms
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.tokens import default_token_generator
 from django.contrib.messages import constants as message_levels
+from django.core import signing
 from django.db import connection
 from django.test import Client, TestCase, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
@@ -55,6 +56,7 @@ from hypothesis import HealthCheck, Phase, event, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase as HypothesisTestCase
 
+from patients import online
 from patients import services as patient_services
 from patients.forms import (
     AppointmentStatusForm,
@@ -66,8 +68,10 @@ from patients.forms import (
     ScheduleDayForm,
     TimeOffForm,
 )
-from patients.models import AppointmentType, Patient
+from patients.models import AppointmentType, OnlineBookingHold, Patient
+from patients.online_forms import OnlineCodeForm, OnlineDetailsForm
 from patients.portal_forms import PortalBookForm, PortalMoveForm
+from patients.services.online_booking import code_hash
 from revere import roles
 from revere.forms import LoginForm
 from revere.intake_links import intake_token
@@ -492,6 +496,31 @@ def build_world() -> World:
     application = apply(draft_visit, "calf", "left")
     draft_items = add(draft_visit, TYLER, HEEL_DROP, by=physio_user)
 
+    # Issue 13: an online hold waiting for its code (the public confirmation page), and an
+    # appointment booked online (its done page's token).
+    hold_start = at(future_day(1, weeks=2), "09:00")
+    hold = OnlineBookingHold(
+        practitioner=practitioner,
+        type=AppointmentType.objects.get(kind="consultation"),
+        starts_at=hold_start,
+        ends_at=hold_start + datetime.timedelta(minutes=10),
+        expires_at=timezone.now() + datetime.timedelta(days=1),
+        first_name="Hold",
+        last_name="Waiting",
+        phone="604-555-0142",
+        email="hold.waiting@example.com",
+    )
+    hold.code_hash = code_hash(hold.uuid, "123456")
+    hold.save()
+    online_appointment = AppointmentFactory(
+        patient=other_patient,
+        practitioner=practitioner,
+        type=follow_up,
+        source="online",
+        starts_at=at(future_day(3, weeks=2), "09:00"),
+    )
+    done_token = signing.dumps(str(online_appointment.uuid), salt="revere.online-booking.done")
+
     # A signed visit with the own patient's active home program.
     program = build_program(physio_user, TYLER, NORDIC, patient=own_patient)
     signed_visit = sign(program.visit)
@@ -526,6 +555,7 @@ def build_world() -> World:
         "appointment_uuid": [str(a.uuid) for a in appointments],
         "program_uuid": [str(program.uuid), *(str(i.program.uuid) for i in draft_items[:1])],
         "intake_uuid": [str(intake.uuid)],
+        "hold_uuid": [str(hold.uuid)],
     }
     ints = {
         "practitioner_id": [practitioner.pk, other_practitioner.pk],
@@ -548,6 +578,7 @@ def build_world() -> World:
             intake_token(own_patient.uuid),
             intake_token(other_patient.uuid),
             intake_token(archived_patient.uuid),
+            done_token,
         ],
     }
     scalars = sorted(
@@ -869,6 +900,25 @@ def build_specs(world: World) -> dict[str, Spec]:
         at(future_day(0), "07:00").isoformat(),
         kind="date",
     )
+    # Issue 13: the public booking page (any role, anonymous above all).
+    online_details = OnlineDetailsForm(
+        types=online.online_types(), practitioners=online.online_practitioners()
+    )
+    online_day = future_day(0, weeks=2)
+    online_post = {
+        **form_fields(online_details, world),
+        "start": constant(
+            at(online_day, "09:00").isoformat(), at(online_day, "12:30").isoformat(), kind="date"
+        ),
+        "day": constant(f"{online_day:%Y-%m-%d}", "", kind="date"),
+        "website": constant("", "", "", "http://spam.example.com"),
+    }
+    online_get = {
+        "type": constant(*(str(t.pk) for t in online.online_types()), "", kind="id"),
+        "practitioner": practitioners,
+        "day": constant(f"{online_day:%Y-%m-%d}", f"{TODAY:%Y-%m-%d}", "", kind="date"),
+    }
+    online_code = {"code": constant("123456", "000000", " 123 456 ", kind="number")}
     login = {**form_fields(LoginForm(), world), "next": next_url}
     login["username"] = constant(*(u.username for u in world.users.values() if u))
     login["password"] = constant(PASSWORD, "wrong")
@@ -973,6 +1023,11 @@ def build_specs(world: World) -> dict[str, Spec]:
         "patients:time_off_create": Spec(get={"practitioner": practitioners}, post=time_off),
         "patients:time_off_edit": Spec(post=time_off),
         "patients:time_off_list": Spec(get={"page": page}),
+        # Issue 13
+        "online:book": Spec(get=online_get, post=online_post),
+        "online:confirm": Spec(
+            get=online_code, post=form_fields(OnlineCodeForm(), world) | online_code
+        ),
         # Issue 12
         "reports:dashboard": report_filters,
         "reports:csv": report_filters,
@@ -1202,6 +1257,9 @@ ANSWER_200_EITHER_WAY = {
     "visits:program_add",
     "visits:program_item",
     "visits:handout",
+    # Issue 13: a wrong code answers 200 with the form again and counts the attempt on the hold
+    # (five delete it): a refusal that changes a row by design.
+    "online:confirm",
 }
 
 
@@ -1411,6 +1469,8 @@ def _install_route_tests():
         "portal_appointments:reschedule",
         "reports:dashboard",
         "instruments:cleaning",
+        "online:book",
+        "online:confirm",
         *names,
     }
     for route in ROUTES:

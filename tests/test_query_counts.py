@@ -1028,3 +1028,82 @@ def test_intake_pages_query_counts_are_fixed(physio_client, django_assert_num_qu
         with django_assert_num_queries(INTAKE_DETAIL_QUERIES):
             response = physio_client.get(f"/intake/record/{intake.uuid}/")
         assert response.content.decode().count("&#9888; Yes") == yes
+# --- Issue 13: the public booking page (no login) -----------------------------------------------
+# the DELETE of expired holds, the online types, the online practitioners, then for the strip of
+# days their working hours, time off, and their appointments with the unexpired holds (one
+# statement); no session, no user.
+PUBLIC_BOOKING_PAGE_QUERIES = 6
+
+
+def test_public_booking_page_query_count_is_fixed(
+    client, django_assert_num_queries, practitioner, second_practitioner
+):
+    from patients.models import AppointmentKind, AppointmentType
+    from tests.factories import AppointmentFactory
+
+    call = AppointmentType.objects.get(kind=AppointmentKind.CONSULTATION)
+    monday = future_day(0)
+    url = f"/book/?type={call.pk}&day={monday:%Y-%m-%d}"
+    with django_assert_num_queries(PUBLIC_BOOKING_PAGE_QUERIES):
+        client.get(url)
+    for n in range(10):
+        AppointmentFactory(
+            practitioner=(practitioner, second_practitioner)[n % 2],
+            type=call,
+            starts_at=at(monday + datetime.timedelta(days=n % 5), f"{8 + n // 2:02d}:00"),
+        )
+    with django_assert_num_queries(PUBLIC_BOOKING_PAGE_QUERIES):
+        response = client.get(url)
+    first = response.context["free_times"][0]
+    assert first.starts_at == at(monday, "08:00") and first.practitioners == [second_practitioner]
+
+
+# The POST that holds a time: the DELETE of expired holds, the two lists (the form's check), the
+# two rate-limit counters (a savepoint, the advisory lock, the prune, the count and the INSERT
+# each), then the hold: the practitioner locked with the day's working hours, their expired
+# holds deleted, what is in the way (time off, appointments, holds: one statement), the INSERT;
+# with the service's savepoints around them.
+PUBLIC_HOLD_QUERIES = 25
+# The code: the DELETE, the two counters (the hold's email read between), the hold read, the
+# practitioner locked, the hold locked and deleted; the patient: the email's matches, the INSERT,
+# the possible duplicates; then the booking as BOOK_QUERIES books it; savepoints around them.
+PUBLIC_CONFIRM_QUERIES = 39
+
+
+def test_public_hold_and_confirm_query_counts_are_fixed(
+    client, django_assert_num_queries, practitioner, settings, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    from tests.factories import AppointmentFactory
+    from tests.online import BOOK, call_type, code_of, details
+
+    settings.ONLINE_BOOKING_RATE_PER_IP = 100
+    monday = future_day(0)
+    for hhmm, grow in (("09:00", 0), ("11:00", 12)):
+        for n in range(grow):
+            AppointmentFactory(
+                practitioner=practitioner,
+                type=call_type(),
+                starts_at=at(monday + datetime.timedelta(days=n % 5), f"{14 + n // 5}:00"),
+            )
+            PatientFactory(email=f"someone{n}@example.com")
+        data = details(
+            call_type(),
+            at(monday, hhmm),
+            practitioner,
+            email=f"new{hhmm[:2]}@example.com",
+            phone=f"250-555-01{hhmm[:2]}",  # no possible duplicate: no flag to write
+        )
+        with (
+            django_assert_num_queries(PUBLIC_HOLD_QUERIES),
+            django_capture_on_commit_callbacks(execute=True),
+        ):
+            response = client.post(BOOK, data)
+        assert response.status_code == 302
+        with (
+            django_assert_num_queries(PUBLIC_CONFIRM_QUERIES),
+            django_capture_on_commit_callbacks(execute=True),
+        ):
+            done = client.post(response["Location"], {"code": code_of(mail.outbox[-1])})
+        assert done.status_code == 302

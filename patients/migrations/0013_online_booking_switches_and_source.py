@@ -20,113 +20,239 @@ def withdraw_online(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('patients', '0012_appointment_span_index'),
+        ("patients", "0012_appointment_span_index"),
     ]
 
     operations = [
         pgtrigger.migrations.RemoveTrigger(
-            model_name='appointment',
-            name='insert_insert',
+            model_name="appointment",
+            name="insert_insert",
         ),
         pgtrigger.migrations.RemoveTrigger(
-            model_name='appointment',
-            name='update_update',
+            model_name="appointment",
+            name="update_update",
         ),
         pgtrigger.migrations.RemoveTrigger(
-            model_name='appointment',
-            name='delete_delete',
+            model_name="appointment",
+            name="delete_delete",
         ),
         pgtrigger.migrations.RemoveTrigger(
-            model_name='appointmenttype',
-            name='insert_insert',
+            model_name="appointmenttype",
+            name="insert_insert",
         ),
         pgtrigger.migrations.RemoveTrigger(
-            model_name='appointmenttype',
-            name='update_update',
+            model_name="appointmenttype",
+            name="update_update",
         ),
         pgtrigger.migrations.RemoveTrigger(
-            model_name='appointmenttype',
-            name='delete_delete',
+            model_name="appointmenttype",
+            name="delete_delete",
         ),
         pgtrigger.migrations.RemoveTrigger(
-            model_name='practitioner',
-            name='insert_insert',
+            model_name="practitioner",
+            name="insert_insert",
         ),
         pgtrigger.migrations.RemoveTrigger(
-            model_name='practitioner',
-            name='update_update',
+            model_name="practitioner",
+            name="update_update",
         ),
         pgtrigger.migrations.RemoveTrigger(
-            model_name='practitioner',
-            name='delete_delete',
+            model_name="practitioner",
+            name="delete_delete",
         ),
         migrations.AddField(
-            model_name='appointment',
-            name='source',
-            field=models.CharField(choices=[('clinic', 'Booked by the clinic'), ('online', 'Booked online'), ('portal', 'Booked in the portal')], default='clinic', editable=False, max_length=8),
+            model_name="appointment",
+            name="source",
+            field=models.CharField(
+                choices=[
+                    ("clinic", "Booked by the clinic"),
+                    ("online", "Booked online"),
+                    ("portal", "Booked in the portal"),
+                ],
+                default="clinic",
+                editable=False,
+                max_length=8,
+            ),
         ),
         migrations.AddField(
-            model_name='appointmentevent',
-            name='source',
-            field=models.CharField(choices=[('clinic', 'Booked by the clinic'), ('online', 'Booked online'), ('portal', 'Booked in the portal')], default='clinic', editable=False, max_length=8),
+            model_name="appointmentevent",
+            name="source",
+            field=models.CharField(
+                choices=[
+                    ("clinic", "Booked by the clinic"),
+                    ("online", "Booked online"),
+                    ("portal", "Booked in the portal"),
+                ],
+                default="clinic",
+                editable=False,
+                max_length=8,
+            ),
         ),
         migrations.AddField(
-            model_name='appointmenttype',
-            name='online_booking',
-            field=models.BooleanField(default=False, help_text='Patients may book it themselves: an initial assessment or the consultation call on the public booking page, a follow-up in the portal (issue 13).', verbose_name='Bookable online'),
+            model_name="appointmenttype",
+            name="online_booking",
+            field=models.BooleanField(
+                default=False,
+                help_text="Patients may book it themselves: an initial assessment or the consultation call on the public booking page, a follow-up in the portal (issue 13).",
+                verbose_name="Bookable online",
+            ),
         ),
         migrations.AddField(
-            model_name='appointmenttypeevent',
-            name='online_booking',
-            field=models.BooleanField(default=False, help_text='Patients may book it themselves: an initial assessment or the consultation call on the public booking page, a follow-up in the portal (issue 13).', verbose_name='Bookable online'),
+            model_name="appointmenttypeevent",
+            name="online_booking",
+            field=models.BooleanField(
+                default=False,
+                help_text="Patients may book it themselves: an initial assessment or the consultation call on the public booking page, a follow-up in the portal (issue 13).",
+                verbose_name="Bookable online",
+            ),
         ),
         migrations.AddField(
-            model_name='practitioner',
-            name='online_booking',
-            field=models.BooleanField(default=True, help_text='Patients may choose this practitioner on the online booking page and in the portal (issue 13).', verbose_name='Bookable online'),
+            model_name="practitioner",
+            name="online_booking",
+            field=models.BooleanField(
+                default=True,
+                help_text="Patients may choose this practitioner on the online booking page and in the portal (issue 13).",
+                verbose_name="Bookable online",
+            ),
         ),
         migrations.AddField(
-            model_name='practitionerevent',
-            name='online_booking',
-            field=models.BooleanField(default=True, help_text='Patients may choose this practitioner on the online booking page and in the portal (issue 13).', verbose_name='Bookable online'),
+            model_name="practitionerevent",
+            name="online_booking",
+            field=models.BooleanField(
+                default=True,
+                help_text="Patients may choose this practitioner on the online booking page and in the portal (issue 13).",
+                verbose_name="Bookable online",
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='appointment',
-            trigger=pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "patients_appointmentevent" ("booked_at", "booked_by_id", "calendar_sequence", "cancellation_reason", "cancelled_at", "cancelled_by_id", "cancelled_by_patient", "ends_at", "id", "notes", "outside_hours_reason", "patient_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "practitioner_id", "reminded_at", "rescheduled_at", "rescheduled_by_id", "rescheduled_from", "source", "starts_at", "status", "status_changed_at", "status_changed_by_id", "type_id", "uuid") VALUES (NEW."booked_at", NEW."booked_by_id", NEW."calendar_sequence", NEW."cancellation_reason", NEW."cancelled_at", NEW."cancelled_by_id", NEW."cancelled_by_patient", NEW."ends_at", NEW."id", NEW."notes", NEW."outside_hours_reason", NEW."patient_id", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."practitioner_id", NEW."reminded_at", NEW."rescheduled_at", NEW."rescheduled_by_id", NEW."rescheduled_from", NEW."source", NEW."starts_at", NEW."status", NEW."status_changed_at", NEW."status_changed_by_id", NEW."type_id", NEW."uuid"); RETURN NULL;', hash='2fd45a112f955b69ee720bfaebf5804c1a17da2d', operation='INSERT', pgid='pgtrigger_insert_insert_2ff11', table='patients_appointment', when='AFTER')),
+            model_name="appointment",
+            trigger=pgtrigger.compiler.Trigger(
+                name="insert_insert",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func='INSERT INTO "patients_appointmentevent" ("booked_at", "booked_by_id", "calendar_sequence", "cancellation_reason", "cancelled_at", "cancelled_by_id", "cancelled_by_patient", "ends_at", "id", "notes", "outside_hours_reason", "patient_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "practitioner_id", "reminded_at", "rescheduled_at", "rescheduled_by_id", "rescheduled_from", "source", "starts_at", "status", "status_changed_at", "status_changed_by_id", "type_id", "uuid") VALUES (NEW."booked_at", NEW."booked_by_id", NEW."calendar_sequence", NEW."cancellation_reason", NEW."cancelled_at", NEW."cancelled_by_id", NEW."cancelled_by_patient", NEW."ends_at", NEW."id", NEW."notes", NEW."outside_hours_reason", NEW."patient_id", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."practitioner_id", NEW."reminded_at", NEW."rescheduled_at", NEW."rescheduled_by_id", NEW."rescheduled_from", NEW."source", NEW."starts_at", NEW."status", NEW."status_changed_at", NEW."status_changed_by_id", NEW."type_id", NEW."uuid"); RETURN NULL;',
+                    hash="2fd45a112f955b69ee720bfaebf5804c1a17da2d",
+                    operation="INSERT",
+                    pgid="pgtrigger_insert_insert_2ff11",
+                    table="patients_appointment",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='appointment',
-            trigger=pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD.* IS DISTINCT FROM NEW.*)', func='INSERT INTO "patients_appointmentevent" ("booked_at", "booked_by_id", "calendar_sequence", "cancellation_reason", "cancelled_at", "cancelled_by_id", "cancelled_by_patient", "ends_at", "id", "notes", "outside_hours_reason", "patient_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "practitioner_id", "reminded_at", "rescheduled_at", "rescheduled_by_id", "rescheduled_from", "source", "starts_at", "status", "status_changed_at", "status_changed_by_id", "type_id", "uuid") VALUES (NEW."booked_at", NEW."booked_by_id", NEW."calendar_sequence", NEW."cancellation_reason", NEW."cancelled_at", NEW."cancelled_by_id", NEW."cancelled_by_patient", NEW."ends_at", NEW."id", NEW."notes", NEW."outside_hours_reason", NEW."patient_id", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."practitioner_id", NEW."reminded_at", NEW."rescheduled_at", NEW."rescheduled_by_id", NEW."rescheduled_from", NEW."source", NEW."starts_at", NEW."status", NEW."status_changed_at", NEW."status_changed_by_id", NEW."type_id", NEW."uuid"); RETURN NULL;', hash='36300e5beb7674e6289e2b56fcd2b79821046fd2', operation='UPDATE', pgid='pgtrigger_update_update_ed69c', table='patients_appointment', when='AFTER')),
+            model_name="appointment",
+            trigger=pgtrigger.compiler.Trigger(
+                name="update_update",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    condition="WHEN (OLD.* IS DISTINCT FROM NEW.*)",
+                    func='INSERT INTO "patients_appointmentevent" ("booked_at", "booked_by_id", "calendar_sequence", "cancellation_reason", "cancelled_at", "cancelled_by_id", "cancelled_by_patient", "ends_at", "id", "notes", "outside_hours_reason", "patient_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "practitioner_id", "reminded_at", "rescheduled_at", "rescheduled_by_id", "rescheduled_from", "source", "starts_at", "status", "status_changed_at", "status_changed_by_id", "type_id", "uuid") VALUES (NEW."booked_at", NEW."booked_by_id", NEW."calendar_sequence", NEW."cancellation_reason", NEW."cancelled_at", NEW."cancelled_by_id", NEW."cancelled_by_patient", NEW."ends_at", NEW."id", NEW."notes", NEW."outside_hours_reason", NEW."patient_id", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."practitioner_id", NEW."reminded_at", NEW."rescheduled_at", NEW."rescheduled_by_id", NEW."rescheduled_from", NEW."source", NEW."starts_at", NEW."status", NEW."status_changed_at", NEW."status_changed_by_id", NEW."type_id", NEW."uuid"); RETURN NULL;',
+                    hash="36300e5beb7674e6289e2b56fcd2b79821046fd2",
+                    operation="UPDATE",
+                    pgid="pgtrigger_update_update_ed69c",
+                    table="patients_appointment",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='appointment',
-            trigger=pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "patients_appointmentevent" ("booked_at", "booked_by_id", "calendar_sequence", "cancellation_reason", "cancelled_at", "cancelled_by_id", "cancelled_by_patient", "ends_at", "id", "notes", "outside_hours_reason", "patient_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "practitioner_id", "reminded_at", "rescheduled_at", "rescheduled_by_id", "rescheduled_from", "source", "starts_at", "status", "status_changed_at", "status_changed_by_id", "type_id", "uuid") VALUES (OLD."booked_at", OLD."booked_by_id", OLD."calendar_sequence", OLD."cancellation_reason", OLD."cancelled_at", OLD."cancelled_by_id", OLD."cancelled_by_patient", OLD."ends_at", OLD."id", OLD."notes", OLD."outside_hours_reason", OLD."patient_id", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."practitioner_id", OLD."reminded_at", OLD."rescheduled_at", OLD."rescheduled_by_id", OLD."rescheduled_from", OLD."source", OLD."starts_at", OLD."status", OLD."status_changed_at", OLD."status_changed_by_id", OLD."type_id", OLD."uuid"); RETURN NULL;', hash='4b82c83f029dc960e7cd44acad1e213d7019d11a', operation='DELETE', pgid='pgtrigger_delete_delete_0e2b1', table='patients_appointment', when='AFTER')),
+            model_name="appointment",
+            trigger=pgtrigger.compiler.Trigger(
+                name="delete_delete",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func='INSERT INTO "patients_appointmentevent" ("booked_at", "booked_by_id", "calendar_sequence", "cancellation_reason", "cancelled_at", "cancelled_by_id", "cancelled_by_patient", "ends_at", "id", "notes", "outside_hours_reason", "patient_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "practitioner_id", "reminded_at", "rescheduled_at", "rescheduled_by_id", "rescheduled_from", "source", "starts_at", "status", "status_changed_at", "status_changed_by_id", "type_id", "uuid") VALUES (OLD."booked_at", OLD."booked_by_id", OLD."calendar_sequence", OLD."cancellation_reason", OLD."cancelled_at", OLD."cancelled_by_id", OLD."cancelled_by_patient", OLD."ends_at", OLD."id", OLD."notes", OLD."outside_hours_reason", OLD."patient_id", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."practitioner_id", OLD."reminded_at", OLD."rescheduled_at", OLD."rescheduled_by_id", OLD."rescheduled_from", OLD."source", OLD."starts_at", OLD."status", OLD."status_changed_at", OLD."status_changed_by_id", OLD."type_id", OLD."uuid"); RETURN NULL;',
+                    hash="4b82c83f029dc960e7cd44acad1e213d7019d11a",
+                    operation="DELETE",
+                    pgid="pgtrigger_delete_delete_0e2b1",
+                    table="patients_appointment",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='appointmenttype',
-            trigger=pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "patients_appointmenttypeevent" ("active", "id", "kind", "minutes", "mode", "name", "online_booking", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id") VALUES (NEW."active", NEW."id", NEW."kind", NEW."minutes", NEW."mode", NEW."name", NEW."online_booking", _pgh_attach_context(), NOW(), \'insert\', NEW."id"); RETURN NULL;', hash='6329e3c2a67a3a901a707fce76a0379324b878af', operation='INSERT', pgid='pgtrigger_insert_insert_cc29f', table='patients_appointmenttype', when='AFTER')),
+            model_name="appointmenttype",
+            trigger=pgtrigger.compiler.Trigger(
+                name="insert_insert",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func='INSERT INTO "patients_appointmenttypeevent" ("active", "id", "kind", "minutes", "mode", "name", "online_booking", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id") VALUES (NEW."active", NEW."id", NEW."kind", NEW."minutes", NEW."mode", NEW."name", NEW."online_booking", _pgh_attach_context(), NOW(), \'insert\', NEW."id"); RETURN NULL;',
+                    hash="6329e3c2a67a3a901a707fce76a0379324b878af",
+                    operation="INSERT",
+                    pgid="pgtrigger_insert_insert_cc29f",
+                    table="patients_appointmenttype",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='appointmenttype',
-            trigger=pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD.* IS DISTINCT FROM NEW.*)', func='INSERT INTO "patients_appointmenttypeevent" ("active", "id", "kind", "minutes", "mode", "name", "online_booking", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id") VALUES (NEW."active", NEW."id", NEW."kind", NEW."minutes", NEW."mode", NEW."name", NEW."online_booking", _pgh_attach_context(), NOW(), \'update\', NEW."id"); RETURN NULL;', hash='b67a0d977c723ab8d1c2ac821e82484ec3f309b9', operation='UPDATE', pgid='pgtrigger_update_update_a1016', table='patients_appointmenttype', when='AFTER')),
+            model_name="appointmenttype",
+            trigger=pgtrigger.compiler.Trigger(
+                name="update_update",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    condition="WHEN (OLD.* IS DISTINCT FROM NEW.*)",
+                    func='INSERT INTO "patients_appointmenttypeevent" ("active", "id", "kind", "minutes", "mode", "name", "online_booking", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id") VALUES (NEW."active", NEW."id", NEW."kind", NEW."minutes", NEW."mode", NEW."name", NEW."online_booking", _pgh_attach_context(), NOW(), \'update\', NEW."id"); RETURN NULL;',
+                    hash="b67a0d977c723ab8d1c2ac821e82484ec3f309b9",
+                    operation="UPDATE",
+                    pgid="pgtrigger_update_update_a1016",
+                    table="patients_appointmenttype",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='appointmenttype',
-            trigger=pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "patients_appointmenttypeevent" ("active", "id", "kind", "minutes", "mode", "name", "online_booking", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id") VALUES (OLD."active", OLD."id", OLD."kind", OLD."minutes", OLD."mode", OLD."name", OLD."online_booking", _pgh_attach_context(), NOW(), \'delete\', OLD."id"); RETURN NULL;', hash='d96da5fb3808f771e33d4b3b824858aca9e2fd4d', operation='DELETE', pgid='pgtrigger_delete_delete_3ad3c', table='patients_appointmenttype', when='AFTER')),
+            model_name="appointmenttype",
+            trigger=pgtrigger.compiler.Trigger(
+                name="delete_delete",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func='INSERT INTO "patients_appointmenttypeevent" ("active", "id", "kind", "minutes", "mode", "name", "online_booking", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id") VALUES (OLD."active", OLD."id", OLD."kind", OLD."minutes", OLD."mode", OLD."name", OLD."online_booking", _pgh_attach_context(), NOW(), \'delete\', OLD."id"); RETURN NULL;',
+                    hash="d96da5fb3808f771e33d4b3b824858aca9e2fd4d",
+                    operation="DELETE",
+                    pgid="pgtrigger_delete_delete_3ad3c",
+                    table="patients_appointmenttype",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='practitioner',
-            trigger=pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "patients_practitionerevent" ("active", "display_name", "id", "online_booking", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "registration_number", "user_id") VALUES (NEW."active", NEW."display_name", NEW."id", NEW."online_booking", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."registration_number", NEW."user_id"); RETURN NULL;', hash='b8b7205cca590f016025bb46f124bea7dd124238', operation='INSERT', pgid='pgtrigger_insert_insert_1ccd0', table='patients_practitioner', when='AFTER')),
+            model_name="practitioner",
+            trigger=pgtrigger.compiler.Trigger(
+                name="insert_insert",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func='INSERT INTO "patients_practitionerevent" ("active", "display_name", "id", "online_booking", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "registration_number", "user_id") VALUES (NEW."active", NEW."display_name", NEW."id", NEW."online_booking", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."registration_number", NEW."user_id"); RETURN NULL;',
+                    hash="b8b7205cca590f016025bb46f124bea7dd124238",
+                    operation="INSERT",
+                    pgid="pgtrigger_insert_insert_1ccd0",
+                    table="patients_practitioner",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='practitioner',
-            trigger=pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD.* IS DISTINCT FROM NEW.*)', func='INSERT INTO "patients_practitionerevent" ("active", "display_name", "id", "online_booking", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "registration_number", "user_id") VALUES (NEW."active", NEW."display_name", NEW."id", NEW."online_booking", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."registration_number", NEW."user_id"); RETURN NULL;', hash='f70faac5a913555a87d09bea4362dd616c96e5ab', operation='UPDATE', pgid='pgtrigger_update_update_104c7', table='patients_practitioner', when='AFTER')),
+            model_name="practitioner",
+            trigger=pgtrigger.compiler.Trigger(
+                name="update_update",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    condition="WHEN (OLD.* IS DISTINCT FROM NEW.*)",
+                    func='INSERT INTO "patients_practitionerevent" ("active", "display_name", "id", "online_booking", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "registration_number", "user_id") VALUES (NEW."active", NEW."display_name", NEW."id", NEW."online_booking", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."registration_number", NEW."user_id"); RETURN NULL;',
+                    hash="f70faac5a913555a87d09bea4362dd616c96e5ab",
+                    operation="UPDATE",
+                    pgid="pgtrigger_update_update_104c7",
+                    table="patients_practitioner",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='practitioner',
-            trigger=pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "patients_practitionerevent" ("active", "display_name", "id", "online_booking", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "registration_number", "user_id") VALUES (OLD."active", OLD."display_name", OLD."id", OLD."online_booking", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."registration_number", OLD."user_id"); RETURN NULL;', hash='3cf89e8118486dfa1d3b25b208d99d5f1d9ad0ea', operation='DELETE', pgid='pgtrigger_delete_delete_e537d', table='patients_practitioner', when='AFTER')),
+            model_name="practitioner",
+            trigger=pgtrigger.compiler.Trigger(
+                name="delete_delete",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func='INSERT INTO "patients_practitionerevent" ("active", "display_name", "id", "online_booking", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "registration_number", "user_id") VALUES (OLD."active", OLD."display_name", OLD."id", OLD."online_booking", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."registration_number", OLD."user_id"); RETURN NULL;',
+                    hash="3cf89e8118486dfa1d3b25b208d99d5f1d9ad0ea",
+                    operation="DELETE",
+                    pgid="pgtrigger_delete_delete_e537d",
+                    table="patients_practitioner",
+                    when="AFTER",
+                ),
+            ),
         ),
         migrations.RunPython(offer_online, withdraw_online),
     ]

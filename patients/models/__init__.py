@@ -15,6 +15,7 @@ from patients.models.appointments import (  # noqa: F401
     Weekday,
     WorkingHours,
 )
+from patients.models.holds import OnlineBookingHold, PossibleDuplicateFlag  # noqa: F401
 from patients.models.people import (  # noqa: F401
     NAME_SIMILARITY_THRESHOLD,
     Patient,

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.contrib.postgres.expressions import ArraySubquery
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, OperationalError, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Subquery
 from django.db.models.functions import JSONObject
 from django.utils import dateformat, timezone
 
@@ -16,6 +16,7 @@ from patients.models import (
     AppointmentStatus,
     AppointmentType,
     BookingSource,
+    OnlineBookingHold,
     Patient,
     Practitioner,
     TimeOff,
@@ -66,6 +67,18 @@ def _in_working_hours(practitioner: Practitioner, interval: scheduling.Interval)
 
 def _away(practitioner: Practitioner, interval: scheduling.Interval) -> bool:
     return practitioner.booking_away
+
+
+def _refuse_if_held(practitioner: Practitioner) -> None:
+    """Issue 13: an online request holds this time while the person confirms it by email."""
+    held_until = practitioner.booking_held_until
+    if held_until is not None:
+        raise SlotTaken(
+            f"That time is held for an online booking until {_local(held_until):%H:%M} (not "
+            f"confirmed yet) with {practitioner}. Choose another time, or try again after "
+            f"{_local(held_until):%H:%M}.",
+            code="held_online",
+        )
 
 
 class _Clash(Exception):
@@ -126,7 +139,13 @@ def _clash_refusal(clash: _Clash) -> ValidationError:
 LOST_RACE = frozenset({"40P01", "40001"})
 
 
-def _lock_booking_rows(practitioner: Practitioner, patient: Patient, interval: scheduling.Interval):
+def _lock_booking_rows(
+    practitioner: Practitioner,
+    patient: Patient,
+    interval: scheduling.Interval,
+    *,
+    now: datetime.datetime | None = None,
+):
     """Lock the practitioner's row, then the patient's, until the transaction ends; return them
     as read then. FOR NO KEY UPDATE: it makes bookings wait for each other but not other writes
     that only reference the rows (a visit, an appointment of someone else).
@@ -135,7 +154,11 @@ def _lock_booking_rows(practitioner: Practitioner, patient: Patient, interval: s
     Whether their time off overlaps ``interval`` (``booking_away``) is read by the next query,
     the patient's lock, and set on the practitioner: a statement that waited for the lock reads
     the other tables as they were before the wait, so time off saved meanwhile (its service locks
-    the same row first) would be missed; the next statement sees it."""
+    the same row first) would be missed; the next statement sees it.
+
+    Issue 13: that statement also reads whether an unexpired online hold covers ``interval``
+    (``booking_held_until``: when the latest such hold expires, else None); a hold is inserted
+    under the same practitioner lock, so it is committed and seen here."""
     locked_practitioner = (
         Practitioner.objects.select_for_update(no_key=True, of=("self",))
         .annotate(
@@ -156,11 +179,19 @@ def _lock_booking_rows(practitioner: Practitioner, patient: Patient, interval: s
                     starts_at__lt=interval.end,
                     ends_at__gt=interval.start,
                 )
-            )
+            ),
+            booking_held_until=Subquery(
+                OnlineBookingHold.objects.unexpired(now or timezone.now())
+                .filter(practitioner=practitioner.pk)
+                .overlapping(interval.start, interval.end)
+                .order_by("-expires_at")
+                .values("expires_at")[:1]
+            ),
         )
         .get(pk=patient.pk)
     )
     locked_practitioner.booking_away = locked_patient.booking_away
+    locked_practitioner.booking_held_until = locked_patient.booking_held_until
     return locked_practitioner, locked_patient
 
 
@@ -175,6 +206,7 @@ def appointment_book(
     outside_hours_reason: str = "",
     now: datetime.datetime | None = None,
     source: str = BookingSource.CLINIC,
+    intake_url: str = "",
 ) -> Appointment:
     """Book ``patient`` with ``practitioner`` for ``type`` at the aware instant ``starts_at``.
 
@@ -187,6 +219,8 @@ def appointment_book(
     ``source`` says who booked (issue 13): anything but the clinic (the public page, the portal)
     must also meet the online rules (patients/online.py: notice, how far ahead, same day, the
     type and the practitioner bookable online) and cannot go outside working hours.
+    ``intake_url`` (an absolute link to the intake form) goes into the confirmation email.
+    An unexpired online hold over the time refuses it (SlotTaken, code ``held_online``).
 
     One transaction, or a savepoint inside the caller's: a refusal leaves the caller's
     transaction usable, so "any practitioner" can try the next one.
@@ -206,7 +240,7 @@ def appointment_book(
             )
             # Issue 10: the confirmation leaves once the booking commits (not if this savepoint
             # is rolled back, say by "any practitioner" trying the next one).
-            appointment.notice = notifications.notify_booked(appointment)
+            appointment.notice = notifications.notify_booked(appointment, intake_url=intake_url)
             return appointment
     except _Clash as clash:
         raise _clash_refusal(clash) from clash.__cause__
@@ -237,7 +271,7 @@ def _book_locked(
         online.check_online_start(starts_at, now=now)
         outside_hours_reason = ""  # patients book inside working hours only
     interval = scheduling.Interval(starts_at, scheduling.add_minutes(starts_at, type.minutes))
-    practitioner, patient = _lock_booking_rows(practitioner, patient, interval)
+    practitioner, patient = _lock_booking_rows(practitioner, patient, interval, now=now)
     if not practitioner.active:
         raise ValidationError(f"{practitioner} is not taking appointments.", code="inactive")
     if not type.active:
@@ -264,6 +298,7 @@ def _book_locked(
             "hours” and write the reason.",
             code="outside_hours",
         )
+    _refuse_if_held(practitioner)
     appointment = Appointment(
         patient=patient,
         practitioner=practitioner,
@@ -305,7 +340,7 @@ def _save_checked(appointment: Appointment) -> None:
 
 
 # Refusals that depend on the practitioner: "any practitioner" tries the next one.
-_PRACTITIONER_REFUSALS = ("practitioner_busy", "slot_taken", "outside_hours")
+_PRACTITIONER_REFUSALS = ("practitioner_busy", "slot_taken", "outside_hours", "held_online")
 
 
 def appointment_book_any(
@@ -342,11 +377,7 @@ def appointment_book_any(
                 source=source,
             )
         except ValidationError as exc:
-            if getattr(exc, "code", None) not in (
-                "practitioner_busy",
-                "slot_taken",
-                "outside_hours",
-            ):
+            if getattr(exc, "code", None) not in _PRACTITIONER_REFUSALS:
                 raise
             refusal = exc
     if len(practitioners) == 1:
@@ -481,7 +512,7 @@ def _reschedule_locked(*, appointment, starts_at, practitioner, by, now, by_pati
         starts_at, scheduling.add_minutes(starts_at, current.type.minutes)
     )
     # The booking's lock order: the (new) practitioner's row, the patient's, then the appointment.
-    practitioner, patient = _lock_booking_rows(practitioner, current.patient, interval)
+    practitioner, patient = _lock_booking_rows(practitioner, current.patient, interval, now=now)
     locked = (
         Appointment.objects.select_for_update(of=("self",))
         .select_related("type")
@@ -517,6 +548,7 @@ def _reschedule_locked(*, appointment, starts_at, practitioner, by, now, by_pati
             "working hours (or they are away). Choose one of the free times.",
             code="outside_hours",
         )
+    _refuse_if_held(practitioner)
     previous = locked.starts_at
     locked.patient = patient
     locked.practitioner = practitioner

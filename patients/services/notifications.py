@@ -17,7 +17,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import dateformat, timezone
 
-from patients.models import Appointment
+from patients.models import Appointment, BookingSource
 from patients.services.reminders import appointment_ics
 
 logger = logging.getLogger("revere.notifications")
@@ -95,9 +95,15 @@ def _to_patient(appointment, notice, *, kind, subject, template, method, **extra
     _send_on_commit(message, notice, "patient", appointment.uuid, kind)
 
 
-def notify_booked(appointment: Appointment) -> Notice:
-    """The booking confirmation, with the .ics."""
+def notify_booked(appointment: Appointment, *, intake_url: str = "") -> Notice:
+    """The booking confirmation, with the .ics; ``intake_url`` (absolute) adds the intake form's
+    link (issue 13). A booking made on the public page (source "online") greets nobody by name
+    and says nothing of a portal login: it shows nothing the person did not type themselves."""
     notice = Notice()
+    online = appointment.source == BookingSource.ONLINE
+    extra = {"intake_url": intake_url, "online": online}
+    if online:
+        extra["has_portal"] = False
     _to_patient(
         appointment,
         notice,
@@ -106,6 +112,7 @@ def notify_booked(appointment: Appointment) -> Notice:
         f"{_when(appointment.starts_at)}",
         template="patients/email/appointment_booked.txt",
         method="PUBLISH",
+        **extra,
     )
     return notice
 

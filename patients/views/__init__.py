@@ -3,6 +3,7 @@
 from patients.views.booking import appointment_book  # noqa: F401
 from patients.views.records import (  # noqa: F401
     archived_list,
+    duplicates_checked,
     patient_archive,
     patient_create,
     patient_detail,

@@ -25,6 +25,7 @@ BOOKING_ERROR_FIELDS = {
     "outside_hours": "outside_hours",
     "practitioner_busy": "start",
     "slot_taken": "start",
+    "held_online": "start",  # issue 13
     "past": "start",
     "too_far": "day",
     "needs_registration": "type",

@@ -2,9 +2,10 @@
 
 from django.conf import settings
 from django.contrib import messages
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from audit.services import access_log
@@ -15,6 +16,8 @@ from patients.forms import (
     PatientSearchForm,
 )
 from patients.models import AppointmentStatus, Patient
+from patients.services import online_booking
+from patients.views.schedule import _safe_next
 from revere import roles
 from revere.access import manager_required, staff_required
 from revere.pagination import BoundedPaginator
@@ -111,7 +114,9 @@ def patient_detail(request, patient_uuid):
         .annotate(
             no_show_count=Count(
                 "appointments", filter=Q(appointments__status=AppointmentStatus.NO_SHOW)
-            )
+            ),
+            # Issue 13: a record booked online that may duplicate another (same statement).
+            online_duplicate_flags=selectors.duplicate_flags_of(OuterRef("pk")),
         )
         .filter(uuid=patient_uuid)
         .first()
@@ -273,3 +278,14 @@ def patient_merge(request, patient_uuid):
         "patients/patient_merge.html",
         {"duplicate": duplicate, "form": form, "plan": plan, "suggestions": suggestions},
     )
+
+
+@staff_required
+@require_POST
+def duplicates_checked(request, patient_uuid):
+    """Issue 13: the front desk checked a record booked online against its possible duplicates
+    (different people): the warning goes; both records stay as they are."""
+    patient = _patient_for(request, patient_uuid)
+    online_booking.duplicate_flags_clear(patient=patient, by=request.user)
+    messages.success(request, "Marked as checked: the possible duplicate warning is gone.")
+    return redirect(_safe_next(request) or reverse("patients:detail", args=[patient.uuid]))

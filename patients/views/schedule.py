@@ -63,6 +63,8 @@ PLAIN_CELLS = {
     "closed": '<td class="schedule-closed"><span class="visually-hidden">Not working</span></td>',
     "past": '<td class="schedule-past"><span class="visually-hidden">Passed</span></td>',
     "away": '<td class="schedule-away">Away</td>',
+    # Issue 13: an online request holds the time while the person confirms by email.
+    "held": '<td class="schedule-held">Held online, unconfirmed</td>',
 }
 FREE_CELL = (
     '<td class="schedule-free"><a href="{}?{}">Free<span class="visually-hidden">: book {}'
@@ -260,6 +262,7 @@ def appointment_status(request, appointment_uuid):
 
 RESCHEDULE_ERROR_FIELDS = {
     "practitioner_busy": "start",
+    "held_online": "start",  # issue 13
     "slot_taken": "start",
     "past": "start",
     "outside_hours": "start",

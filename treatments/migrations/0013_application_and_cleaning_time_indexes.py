@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     atomic = False
 
     dependencies = [
-        ("treatments", "0011_assessment_follow_up_reassessment"),
+        ("treatments", "0012_intake_forms"),
     ]
 
     operations = [

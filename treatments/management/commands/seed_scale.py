@@ -500,9 +500,10 @@ class Seeder:
         self.sql(
             "patients_practitioner",
             """
-            INSERT INTO patients_practitioner (user_id, display_name, registration_number, active)
+            INSERT INTO patients_practitioner (
+                user_id, display_name, registration_number, active, online_booking)
             SELECT id, first_name || ' ' || last_name || ', PT',
-                   'PT-BENCH-' || lpad(substr(username, 14), 4, '0'), true
+                   'PT-BENCH-' || lpad(substr(username, 14), 4, '0'), true, true
             FROM auth_user WHERE username LIKE 'bench.physio.%%' ORDER BY username
             """,
         )
@@ -631,7 +632,7 @@ class Seeder:
                 uuid, starts_at, ends_at, status, notes, outside_hours_reason, booked_at,
                 booked_by_id, status_changed_at, status_changed_by_id, cancelled_at,
                 cancelled_by_id, cancellation_reason, cancelled_by_patient, reminded_at,
-                patient_id, practitioner_id, type_id, calendar_sequence)
+                patient_id, practitioner_id, type_id, calendar_sequence, source)
             SELECT uuid, starts_at, starts_at + make_interval(mins => minutes), status, '', '',
                    starts_at - interval '14 days', %(desk)s,
                    CASE WHEN status <> 'booked' THEN starts_at - interval '1 hour' END,
@@ -642,7 +643,7 @@ class Seeder:
                    false, NULL, patient_id, practitioner_id,
                    CASE minutes WHEN 60 THEN %(initial)s WHEN 10 THEN %(call)s
                         ELSE %(follow_up)s END,
-                   CASE WHEN status = 'cancelled' THEN 1 ELSE 0 END
+                   CASE WHEN status = 'cancelled' THEN 1 ELSE 0 END, 'clinic'
             FROM bench_a ORDER BY i
             """,
             {

@@ -47,7 +47,7 @@ $$
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('patients', '0013_online_booking_switches_and_source'),
+        ('patients', '0014_online_booking_holds'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
