@@ -1067,7 +1067,7 @@ PUBLIC_HOLD_QUERIES = 25
 # The code: the DELETE, the two counters (the hold's email read between), the hold read, the
 # practitioner locked, the hold locked and deleted; the patient: the email's matches, the INSERT,
 # the possible duplicates; then the booking as BOOK_QUERIES books it; savepoints around them.
-PUBLIC_CONFIRM_QUERIES = 39
+PUBLIC_CONFIRM_QUERIES = 32
 
 
 def test_public_hold_and_confirm_query_counts_are_fixed(
