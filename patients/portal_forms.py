@@ -85,6 +85,19 @@ class _StartMixin:
         return starts_at
 
 
+def _practitioner_field():
+    """The practitioner of a portal booking or move (blank: any)."""
+    return LoadedModelChoiceField(
+        queryset=Practitioner.objects.filter(active=True),
+        required=False,
+        label="Practitioner",
+        error_messages={
+            "invalid_choice": "That practitioner is not taking appointments: choose another, "
+            "or any practitioner."
+        },
+    )
+
+
 class PortalBookForm(PlainMessagesMixin, _StartMixin, forms.Form):
     """The booking: the type, the practitioner (blank: any) and one of the free start times."""
 
@@ -96,15 +109,7 @@ class PortalBookForm(PlainMessagesMixin, _StartMixin, forms.Form):
             "invalid_choice": "That appointment type is not offered: choose one from the page.",
         },
     )
-    practitioner = LoadedModelChoiceField(
-        queryset=Practitioner.objects.filter(active=True),
-        required=False,
-        label="Practitioner",
-        error_messages={
-            "invalid_choice": "That practitioner is not taking appointments: choose another, "
-            "or any practitioner."
-        },
-    )
+    practitioner = _practitioner_field()
     start = forms.CharField(
         max_length=40,
         label="Start time",
@@ -115,15 +120,7 @@ class PortalBookForm(PlainMessagesMixin, _StartMixin, forms.Form):
 class PortalMoveForm(PlainMessagesMixin, _StartMixin, forms.Form):
     """The new time of an appointment: the practitioner (blank: any) and one of the free times."""
 
-    practitioner = LoadedModelChoiceField(
-        queryset=Practitioner.objects.filter(active=True),
-        required=False,
-        label="Practitioner",
-        error_messages={
-            "invalid_choice": "That practitioner is not taking appointments: choose another, "
-            "or any practitioner."
-        },
-    )
+    practitioner = _practitioner_field()
     start = forms.CharField(
         max_length=40,
         label="New start time",

@@ -13,7 +13,7 @@ from django.utils import timezone
 from patients.forms import OLDEST_AGE_YEARS, clean_phone_number
 from revere.plain_messages import PlainMessagesMixin
 from treatments.models import IntakeAnswerChoice
-from treatments.services.intake import AnswerInput
+from treatments.services.intake import HISTORY_FIELDS, AnswerInput
 
 TEXT_LIMIT = 2000
 ANSWER_REQUIRED = "Answer this question: yes, no or not sure."
@@ -205,17 +205,7 @@ class PatientIntakeForm(PlainMessagesMixin, forms.Form):
         }
 
     def history(self) -> dict:
-        names = (
-            "complaint",
-            "onset",
-            "mechanism",
-            "aggravating_factors",
-            "easing_factors",
-            "previous_treatment",
-            "surgery_history",
-            "goals",
-        )
-        return {name: self.cleaned_data[name] for name in names}
+        return {name: self.cleaned_data[name] for name in HISTORY_FIELDS}
 
     def answers(self) -> list[AnswerInput]:
         data = self.cleaned_data
